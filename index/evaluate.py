@@ -1,0 +1,84 @@
+"""Evaluation: questions labelled with answer quotes -> Recall@1, Recall@5, MRR@10, overall and per language.
+
+A question is labelled with exact quotes of the passages that answer it; a quote marks every indexed passage
+whose text contains it. Recall@k here is the share of questions with at least one answering passage in the
+top k (any one of them answers the question).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from ingest import GuidekbError, Passage
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    lang: str
+    question: str
+    relevant: frozenset[str]
+
+
+def load_questions(path: Path, passages: Sequence[Passage]) -> list[Question]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GuidekbError("eval_file_invalid", f"cannot read evaluation file {path}: {exc}") from exc
+    questions = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            quotes = row["answers"]
+            qid, lang, text = row["id"], row["lang"], row["question"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GuidekbError("eval_file_invalid", f"{path}:{n}: needs id, lang, question, answers ({exc})") from exc
+        relevant = set()
+        for quote in quotes:
+            found = {p.id for p in passages if quote in p.text}
+            if not found:
+                raise GuidekbError("eval_file_invalid", f"{path}:{n} ({qid}): no passage contains {quote!r}")
+            relevant |= found
+        questions.append(Question(qid, lang, text, frozenset(relevant)))
+    if not questions:
+        raise GuidekbError("eval_file_invalid", f"{path} holds no questions")
+    return questions
+
+
+def first_relevant_rank(ranked_ids: Sequence[str], relevant: frozenset[str]) -> int | None:
+    return next((r for r, pid in enumerate(ranked_ids, 1) if pid in relevant), None)
+
+
+def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
+    """Recall@1, Recall@5, MRR@10 from each question's first relevant rank (None = not found)."""
+    n = len(ranks)
+    return {
+        "questions": n,
+        "recall@1": sum(1 for r in ranks if r is not None and r <= 1) / n,
+        "recall@5": sum(1 for r in ranks if r is not None and r <= 5) / n,
+        "mrr@10": sum(1 / r for r in ranks if r is not None and r <= 10) / n,
+    }
+
+
+def evaluate(engine, questions: Sequence[Question], fusion: str | None = None, use_lang: bool = False) -> dict:
+    """Run every question through the engine; return overall and per-language metrics plus the misses."""
+    ranks: list[int | None] = []
+    by_lang: dict[str, list[int | None]] = {}
+    misses = []
+    for q in questions:
+        response = engine.search(q.question, k=10, lang=q.lang if use_lang else None, fusion=fusion)
+        rank = first_relevant_rank([h.id for h in response.passages], q.relevant)
+        ranks.append(rank)
+        by_lang.setdefault(q.lang, []).append(rank)
+        if rank != 1:
+            misses.append({"id": q.id, "question": q.question, "rank": rank})
+    return {
+        "fusion": fusion or engine.settings.fusion,
+        "overall": metrics(ranks),
+        "languages": {lang: metrics(r) for lang, r in sorted(by_lang.items())},
+        "misses": misses,
+    }

@@ -1,0 +1,103 @@
+"""An index is a folder of plain files plus manifest.json; builds are written aside and swapped in atomically.
+
+Layout: <index_dir>/current -> build-<id>/ (symlink replaced with os.replace, so a reader sees the old
+build or the new one, never half of one).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from ingest.errors import GuidekbError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "current"
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), reverse=True):
+        _fsync(path)
+    _fsync(folder)
+
+
+def new_build_dir(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    folder = index_dir / f".tmp-build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    return folder
+
+
+def commit_build(index_dir: Path, build_dir: Path, manifest: dict) -> Path:
+    """Write the manifest last, fsync everything, then point `current` at the new build."""
+    manifest = {**manifest, "format_version": FORMAT_VERSION,
+                "files": {str(p.relative_to(build_dir)): file_sha256(p)
+                          for p in sorted(build_dir.rglob("*")) if p.is_file()}}
+    (build_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _fsync_tree(build_dir)
+    final = index_dir / build_dir.name.replace(".tmp-", "", 1)
+    os.rename(build_dir, final)
+    link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:8]}"
+    os.symlink(final.name, link)
+    os.replace(link, index_dir / CURRENT)
+    _fsync(index_dir)
+    _remove_stale(index_dir, keep=final.name)
+    return final
+
+
+def _remove_stale(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.name in (keep, CURRENT) or path.is_symlink():
+            continue
+        if path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-build-")):
+            if path.name.startswith(".tmp-build-") and time.time() - path.stat().st_mtime < 3600:
+                continue  # may belong to a build running right now
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    link = Path(index_dir) / CURRENT
+    return link.resolve() if link.exists() else None
+
+
+def read_manifest(build_dir: Path, verify: bool = True) -> dict:
+    """The manifest of a build; fails loudly on a wrong format version or a damaged file."""
+    path = build_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise GuidekbError("index_corrupt", f"index manifest {path} cannot be read ({exc}): run `guidekb build`", 503) from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise GuidekbError(
+            "index_incompatible",
+            f"index at {build_dir} has format version {manifest.get('format_version')}, this guidekb reads "
+            f"{FORMAT_VERSION}: run `guidekb build`",
+            503,
+        )
+    if verify:
+        for name, digest in manifest.get("files", {}).items():
+            file = build_dir / name
+            if not file.is_file() or file_sha256(file) != digest:
+                raise GuidekbError("index_corrupt", f"index file {file} is missing or damaged: run `guidekb build`", 503)
+    return manifest

@@ -1,0 +1,14 @@
+"""Ingest: corpus folder -> source documents -> citable passages."""
+from .errors import GuidekbError
+from .passages import Passage, corpus_passages, document_passages
+from .sources import SourceDocument, corpus_hash, load_corpus
+
+__all__ = [
+    "GuidekbError",
+    "Passage",
+    "SourceDocument",
+    "corpus_hash",
+    "corpus_passages",
+    "document_passages",
+    "load_corpus",
+]

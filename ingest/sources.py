@@ -1,0 +1,107 @@
+"""Corpus folder -> source documents: each text file with its metadata record, checked."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import GuidekbError
+
+META_SUFFIX = ".meta.json"
+REQUIRED_META = ("source", "sha256", "language", "title", "url")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One saved guide page and where it came from."""
+
+    path: Path
+    text: str
+    language: str
+    title: str
+    url: str
+    sha256: str
+    section_path: tuple[str, ...] = ()
+    edition: str | None = None
+    retrieved: str | None = None
+    format: str = "page-text"
+    meta: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def doc_key(self) -> str:
+        """Stable key of the document: its URL, which does not change with the file name."""
+        return self.url
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_corpus(corpus_dir: Path) -> list[SourceDocument]:
+    """Read every `*.meta.json` record in a corpus folder and the file it describes."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise GuidekbError(
+            "corpus_missing",
+            f"corpus folder {corpus_dir} does not exist: pass --corpus with a folder of "
+            f"guide pages and their {META_SUFFIX} records",
+        )
+    records = sorted(corpus_dir.glob(f"*{META_SUFFIX}"))
+    if not records:
+        raise GuidekbError(
+            "corpus_empty",
+            f"corpus folder {corpus_dir} has no {META_SUFFIX} records: each page needs one "
+            "(see corpus/ in the guidekb repository for the format)",
+        )
+    return [_load_one(record) for record in records]
+
+
+def _load_one(record: Path) -> SourceDocument:
+    try:
+        meta = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GuidekbError("corpus_corrupt", f"metadata record {record} is not valid JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise GuidekbError("corpus_corrupt", f"metadata record {record} must hold a JSON object")
+    missing = [key for key in REQUIRED_META if not meta.get(key)]
+    if missing:
+        raise GuidekbError("corpus_corrupt", f"metadata record {record} lacks {', '.join(missing)}")
+    path = record.parent / meta["source"]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GuidekbError("corpus_corrupt", f"{record} names {path}, which cannot be read: {exc}") from exc
+    digest = sha256_bytes(data)
+    if digest != meta["sha256"]:
+        raise GuidekbError(
+            "corpus_corrupt",
+            f"{path} does not match the sha256 in {record.name} (file {digest[:12]}…, record "
+            f"{str(meta['sha256'])[:12]}…): restore the file or update its record",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GuidekbError("corpus_corrupt", f"{path} is not UTF-8 text: {exc}") from exc
+    return SourceDocument(
+        path=path,
+        text=text,
+        language=meta["language"],
+        title=meta["title"],
+        url=meta["url"],
+        sha256=digest,
+        section_path=tuple(meta.get("section_path") or ()),
+        edition=meta.get("edition"),
+        retrieved=meta.get("retrieved"),
+        format=meta.get("format", "page-text"),
+        meta=meta,
+    )
+
+
+def corpus_hash(documents: list[SourceDocument]) -> str:
+    """Hash of the corpus content and metadata: changes exactly when a rebuild is needed."""
+    h = hashlib.sha256()
+    for doc in sorted(documents, key=lambda d: d.doc_key):
+        h.update(json.dumps(doc.meta, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        h.update(doc.sha256.encode())
+    return h.hexdigest()
