@@ -14,8 +14,9 @@ from ingest import GuidekbError, Passage, corpus_hash, corpus_passages, load_cor
 from ingest.passages import CHUNKER_VERSION
 
 from .dense import DenseIndex
-from .embed import Embedder, load_embedder
+from .embed import Embedder, has_latent_terms, load_embedder
 from .highlight import highlight_units
+from .latent import LatentIndex
 from .lexical import LexicalIndex
 from .settings import Settings
 from .store import commit_build, new_build_dir
@@ -24,7 +25,9 @@ PASSAGES = "passages.jsonl"
 VECTORS = "dense.faiss"
 UNITS = "units.json"
 UNIT_VECTORS = "units.npy"
+UNIT_LATENT = "units_latent.npz"
 BM25_DIR = "bm25"
+LATENT = "latent.npz"
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,8 @@ class BuildReport:
 
 
 def corpus_fingerprint(settings: Settings) -> str:
-    """What a built index must match: corpus content plus the chunker that cut it."""
-    return f"{corpus_hash(load_corpus(settings.corpus_dir))}:chunker-{CHUNKER_VERSION}"
+    """What a built index must match: corpus content, the chunker that cut it, the build settings."""
+    return f"{corpus_hash(load_corpus(settings.corpus_dir))}:chunker-{CHUNKER_VERSION}:bare-{settings.bare_weight}"
 
 
 def embed_checked(embedder: Embedder, texts: list[str], ids: list[str]) -> np.ndarray:
@@ -65,10 +68,17 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     log(f"embedding {len(passages)} passages with {embedder.name}")
 
     t0 = time.perf_counter()
-    vectors = embed_checked(embedder, [p.embedding_text() for p in passages], [p.id for p in passages])
+    ids = [p.id for p in passages]
+    bare = embed_checked(embedder, [p.text for p in passages], ids)
+    in_context = embed_checked(embedder, [p.embedding_text() for p in passages], ids)
+    # one vector whose dot product with a query is the weighted sum of both cosines: no extra search cost
+    vectors = settings.bare_weight * bare + (1.0 - settings.bare_weight) * in_context
+    latent = embedder.latent_terms([p.text for p in passages]) if has_latent_terms(embedder) else None
     units = [(i, s, e) for i, p in enumerate(passages) for s, e in _multi_units(p)]
-    unit_vectors = (embed_checked(embedder, [passages[i].text[s:e] for i, s, e in units], [passages[i].id for i, _, _ in units])
+    unit_texts = [passages[i].text[s:e] for i, s, e in units]
+    unit_vectors = (embed_checked(embedder, unit_texts, [passages[i].id for i, _, _ in units])
                     if units else np.zeros((0, embedder.dim), np.float32))
+    unit_latent = embedder.latent_terms(unit_texts) if latent is not None and units else None
     embed_seconds = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -79,13 +89,19 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
             for p in passages:
                 fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         DenseIndex.build(vectors).save(build_dir / VECTORS)
+        if latent is not None:
+            LatentIndex(latent).save(build_dir / LATENT)
         (build_dir / BM25_DIR).mkdir()
         LexicalIndex.build([p.embedding_text() for p in passages], [p.language for p in passages]).save(build_dir / BM25_DIR)
         (build_dir / UNITS).write_text(json.dumps(units), encoding="utf-8")
         np.save(build_dir / UNIT_VECTORS, unit_vectors.astype(np.float32))
+        if unit_latent is not None:
+            LatentIndex(unit_latent).save(build_dir / UNIT_LATENT)
         languages = sorted({p.language for p in passages})
         commit_build(index_dir, build_dir, {
             "model": {"name": embedder.name, "dim": embedder.dim},
+            "signals": ["dense", "bm25", *(["latent"] if latent is not None else [])],
+            "bare_weight": settings.bare_weight,
             "corpus_hash": corpus_fingerprint(settings),
             "passage_count": len(passages),
             "unit_count": len(units),

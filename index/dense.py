@@ -37,6 +37,13 @@ class DenseIndex:
 
         return cls(faiss.read_index(str(path)))
 
+    def scores(self, query_vector: np.ndarray, ids: list[int]) -> np.ndarray:
+        """Exact inner products of the query with the given passages."""
+        if not ids:
+            return np.zeros(0, dtype=np.float32)
+        vectors = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        return vectors @ query_vector.astype(np.float32)
+
     def search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, scores) of the k nearest passages, best first."""
         k = min(k, self.size)

@@ -10,13 +10,15 @@ import numpy as np
 
 from ingest import GuidekbError, Passage
 
-from .build import BM25_DIR, PASSAGES, UNIT_VECTORS, UNITS, VECTORS, build_index, corpus_fingerprint
+from .build import BM25_DIR, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, build_index, corpus_fingerprint
 from .citation import citation_for
 from .dense import DenseIndex
-from .embed import Embedder, load_embedder
+from .embed import Embedder, configure_openmp, load_embedder
 from .fusion import FUSERS
 from .highlight import best_unit
+from .intent import asks_who, names_actor
 from .languages import UNDETERMINED, check_language, detect_language
+from .latent import LatentIndex
 from .lexical import LexicalIndex
 from .results import Hit, PassageRecord, SearchResponse
 from .settings import Settings
@@ -25,26 +27,50 @@ from .store import current_build, read_manifest
 _build_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class QueryVectors:
+    """A question as every signal sees it, computed once per search."""
+
+    text: str
+    language: str
+    dense: np.ndarray
+    latent: object  # scipy CSR row, or None when the model has no latent-term head
+    asks_who: bool
+
+
 @dataclass
 class LoadedIndex:
     manifest: dict
     passages: list[Passage]
     dense: DenseIndex
     lexical: LexicalIndex
+    latent: LatentIndex | None
+    actors: np.ndarray  # 1.0 where the passage names a body (agency, commission)
     units: dict[int, list[tuple[int, int, int]]]  # passage -> [(unit row, start, end)]
     unit_vectors: np.ndarray
+    unit_latent: LatentIndex | None
 
     @classmethod
     def load(cls, build_dir) -> "LoadedIndex":
+        try:
+            return cls._load(build_dir)
+        except (OSError, ValueError, KeyError) as exc:  # a file the manifest does not cover, or unreadable
+            raise GuidekbError("index_corrupt", f"index at {build_dir} cannot be read ({exc}): run `guidekb build`", 503) from exc
+
+    @classmethod
+    def _load(cls, build_dir) -> "LoadedIndex":
         manifest = read_manifest(build_dir)
         with open(build_dir / PASSAGES, encoding="utf-8") as fh:
             passages = [Passage.from_dict(json.loads(line)) for line in fh]
         dense = DenseIndex.load(build_dir / VECTORS)
         lexical = LexicalIndex.load(build_dir / BM25_DIR, len(passages))
+        latent = LatentIndex.load(build_dir / LATENT) if "latent" in manifest.get("signals", []) else None
         unit_rows = json.loads((build_dir / UNITS).read_text(encoding="utf-8"))
         unit_vectors = np.load(build_dir / UNIT_VECTORS)
+        unit_latent = LatentIndex.load(build_dir / UNIT_LATENT) if latent is not None and unit_rows else None
         count = manifest["passage_count"]
-        if not (len(passages) == dense.size == count and len(unit_rows) == len(unit_vectors)):
+        if not (len(passages) == dense.size == count and len(unit_rows) == len(unit_vectors)
+                and (latent is None or latent.size == count)):
             raise GuidekbError(
                 "index_corrupt",
                 f"index at {build_dir} is inconsistent ({len(passages)} passages, {dense.size} vectors, manifest "
@@ -54,7 +80,8 @@ class LoadedIndex:
         units: dict[int, list[tuple[int, int, int]]] = {}
         for row, (passage, start, end) in enumerate(unit_rows):
             units.setdefault(passage, []).append((row, start, end))
-        return cls(manifest, passages, dense, lexical, units, unit_vectors)
+        actors = np.array([names_actor(p.text) for p in passages], dtype=np.float32)
+        return cls(manifest, passages, dense, lexical, latent, actors, units, unit_vectors, unit_latent)
 
 
 class SearchEngine:
@@ -77,6 +104,7 @@ class SearchEngine:
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = True,
              log: Callable[[str], None] = lambda _: None) -> "SearchEngine":
         """Load the index for the settings' corpus, building it first if there is none or it is out of date."""
+        configure_openmp()
         index_dir = settings.resolved_index_dir
         with _build_lock:
             build = current_build(index_dir)
@@ -104,36 +132,64 @@ class SearchEngine:
             raise GuidekbError("invalid_k", f"k must be a whole number from 1 to {s.max_k}, got {k!r}")
         return query, k, check_language(lang) if lang else None
 
-    def search(self, query: str, k: int | None = None, lang: str | None = None, fusion: str | None = None) -> SearchResponse:
+    def search(self, query: str, k: int | None = None, lang: str | None = None, fusion: str | None = None,
+               weights: dict[str, float] | None = None) -> SearchResponse:
+        """Best passages for a question; `fusion` and `weights` override the settings (for evaluation)."""
         query, k, lang = self.validate(query, k, lang)
-        fuser = FUSERS[fusion or self.settings.fusion]
         language = lang or detect_language(query)
-        qvec = self.embedder.embed_queries([query])[0]
-        ranked = fuser(self._dense(qvec), self._lexical(query, language), k=self.settings.rrf_k,
-                       dense_weight=self.settings.dense_weight, lexical_weight=self.settings.lexical_weight,
-                       alpha=self.settings.linear_alpha)
-        hits = [self._hit(i, score, rank, qvec) for rank, (i, score) in enumerate(ranked[:k], 1)]
+        query_vectors = self._query_vectors(query, language)
+        signals = self._signals(query_vectors)
+        weights = {**self.weights(), **(weights or {})}
+        ranked = FUSERS[fusion or self.settings.fusion](signals, weights, k=self.settings.rrf_k)
+        hits = [self._hit(i, score, rank, query_vectors, weights) for rank, (i, score) in enumerate(ranked[:k], 1)]
         return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits)
 
-    def _dense(self, qvec: np.ndarray) -> list[tuple[int, float]]:
-        ids, scores = self.index.dense.search(qvec, self.settings.candidates)
-        return [(int(i), float(s)) for i, s in zip(ids, scores)]
+    def weights(self) -> dict[str, float]:
+        s = self.settings
+        return {"dense": s.dense_weight, "latent": s.latent_weight if self.index.latent else 0.0,
+                "bm25": s.lexical_weight, "intent": s.intent_weight}
 
-    def _lexical(self, query: str, language: str) -> list[tuple[int, float]]:
+    def _query_vectors(self, query: str, language: str) -> "QueryVectors":
+        latent = self.embedder.latent_terms([query]) if self.index.latent is not None else None
+        return QueryVectors(query, language, self.embedder.embed_queries([query])[0], latent, asks_who(query, language))
+
+    def _signals(self, q: "QueryVectors") -> dict[str, dict[int, float]]:
+        """Each signal's score for the union of every retriever's top candidates."""
+        n = self.settings.candidates
+        dense_ids, _ = self.index.dense.search(q.dense, n)
+        bm25 = self._lexical_scores(q.text, q.language)
+        candidates = set(int(i) for i in dense_ids) | set(_top(bm25, n))
+        latent = None
+        if q.latent is not None:
+            latent = self.index.latent.scores(q.latent)
+            candidates |= set(_top(latent, n))
+        order = sorted(candidates)
+        dense = self.index.dense.scores(q.dense, order)
+        signals = {"dense": dict(zip(order, map(float, dense))),
+                   "bm25": {i: float(bm25[i]) for i in order if bm25[i] > 0}}
+        if latent is not None:
+            signals["latent"] = {i: float(latent[i]) for i in order}
+        if q.asks_who:
+            signals["intent"] = {i: float(self.index.actors[i]) for i in order if self.index.actors[i]}
+        return signals
+
+    def _lexical_scores(self, query: str, language: str) -> np.ndarray:
         # a query may be mis-detected or mix languages: analyse it in its language and in the corpus ones
         languages = ([] if language == UNDETERMINED else [language]) + self._languages
-        scores = self.index.lexical.scores(query, languages)
-        n = min(self.settings.candidates, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return self.index.lexical.scores(query, languages)
 
-    def _hit(self, i: int, score: float, rank: int, qvec: np.ndarray) -> Hit:
+    def _hit(self, i: int, score: float, rank: int, q: "QueryVectors", weights: dict[str, float]) -> Hit:
         p = self.index.passages[i]
         start, end = 0, len(p.text)
         units = self.index.units.get(i)
         if units:
-            _, start, end = units[best_unit(self.index.unit_vectors[[row for row, _, _ in units]], qvec)]
+            rows = [row for row, _, _ in units]
+            signals = {"dense": self.index.unit_vectors[rows] @ q.dense}
+            if q.latent is not None and self.index.unit_latent is not None:
+                signals["latent"] = self.index.unit_latent.scores(q.latent)[rows]
+            if q.asks_who:
+                signals["intent"] = [float(names_actor(p.text[s:e])) for _, s, e in units]
+            _, start, end = units[best_unit(signals, weights)]
         return Hit(id=p.id, text=p.text, context=p.context, highlight=p.text[start:end], highlight_start=start,
                    highlight_end=end, language=p.language, score=round(score, 6), rank=rank, citation=citation_for(p))
 
@@ -149,6 +205,11 @@ class SearchEngine:
         m = self.index.manifest
         return {"model": m["model"]["name"], "passages": m["passage_count"], "languages": m["languages"],
                 "built_at": m["built_at"], "corpus_hash": m["corpus_hash"]}
+
+
+def _top(scores: np.ndarray, n: int) -> list[int]:
+    n = min(n, len(scores))
+    return [int(i) for i in np.argpartition(-scores, n - 1)[:n]] if n else []
 
 
 def _is_stale(build, settings: Settings) -> bool:

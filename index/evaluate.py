@@ -1,7 +1,7 @@
 """Evaluation: questions labelled with answer quotes -> Recall@1, Recall@5, MRR@10, overall and per language.
 
-A question is labelled with exact quotes of the passages that answer it; a quote marks every indexed passage
-whose text contains it. Recall@k here is the share of questions with at least one answering passage in the
+A question is labelled with exact quotes of the source text that answers it; a quote marks every indexed
+passage that overlaps it in the source, so the labels survive changes to how pages are cut into passages. Recall@k here is the share of questions with at least one answering passage in the
 top k (any one of them answers the question).
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ class Question:
     relevant: frozenset[str]
 
 
-def load_questions(path: Path, passages: Sequence[Passage]) -> list[Question]:
+def load_questions(path: Path, passages: Sequence[Passage], sources: dict[str, str]) -> list[Question]:
+    """Questions with their relevant passage ids; `sources` maps each source file name to its text."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -39,10 +40,12 @@ def load_questions(path: Path, passages: Sequence[Passage]) -> list[Question]:
             raise GuidekbError("eval_file_invalid", f"{path}:{n}: needs id, lang, question, answers ({exc})") from exc
         relevant = set()
         for quote in quotes:
-            found = {p.id for p in passages if quote in p.text}
-            if not found:
-                raise GuidekbError("eval_file_invalid", f"{path}:{n} ({qid}): no passage contains {quote!r}")
-            relevant |= found
+            spans = [(name, text.find(quote)) for name, text in sources.items() if quote in text]
+            if len(spans) != 1 or sources[spans[0][0]].count(quote) != 1:
+                raise GuidekbError("eval_file_invalid", f"{path}:{n} ({qid}): {quote!r} must occur exactly once in the corpus")
+            name, start = spans[0]
+            end = start + len(quote)
+            relevant |= {p.id for p in passages if p.source == name and p.start < end and start < p.end}
         questions.append(Question(qid, lang, text, frozenset(relevant)))
     if not questions:
         raise GuidekbError("eval_file_invalid", f"{path} holds no questions")

@@ -1,50 +1,62 @@
-"""Pure rank-fusion functions: ranked (passage index, score) lists in, one ranked list out.
+"""Pure fusion functions: per-signal scores of the candidate passages in, one ranked list out.
 
-Chosen by name from FUSERS so the evaluation can compare and ablate them.
+`signals` maps a signal name ("dense", "latent", "bm25", "intent") to {passage index: score}; every function
+is chosen by name from FUSERS so the evaluation can compare and ablate them.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping
 
-Ranked = Sequence[tuple[int, float]]
-
-
-def dense_only(dense: Ranked, lexical: Ranked, **_) -> list[tuple[int, float]]:
-    return list(dense)
+Signals = Mapping[str, Mapping[int, float]]
+Ranked = list[tuple[int, float]]
 
 
-def lexical_only(dense: Ranked, lexical: Ranked, **_) -> list[tuple[int, float]]:
-    return list(lexical)
+def _ranked(scores: Mapping[int, float]) -> Ranked:
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def rrf(dense: Ranked, lexical: Ranked, k: float = 60.0, dense_weight: float = 1.0,
-        lexical_weight: float = 1.0, **_) -> list[tuple[int, float]]:
-    """Weighted reciprocal rank fusion (Cormack et al. 2009): sum of w / (k + rank)."""
+def max_normalised(scores: Mapping[int, float]) -> dict[int, float]:
+    """BM25 scores have no fixed scale: divide by the query's best so they lie in [0, 1]."""
+    top = max(scores.values(), default=0.0)
+    return {i: s / top for i, s in scores.items()} if top > 0 else {}
+
+
+def weighted_sum(signals: Signals, weights: Mapping[str, float], **_) -> Ranked:
+    """Sum of weighted scores: cosines as they are, BM25 max-normalised, intent 0/1."""
     fused: dict[int, float] = {}
-    for weight, ranked in ((dense_weight, dense), (lexical_weight, lexical)):
-        for rank, (idx, _) in enumerate(ranked, 1):
-            fused[idx] = fused.get(idx, 0.0) + weight / (k + rank)
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    for name, scores in signals.items():
+        weight = weights.get(name, 0.0)
+        if not weight:
+            continue
+        for i, s in (max_normalised(scores) if name == "bm25" else scores).items():
+            fused[i] = fused.get(i, 0.0) + weight * s
+    return _ranked(fused)
 
 
-def linear(dense: Ranked, lexical: Ranked, alpha: float = 0.7, **_) -> list[tuple[int, float]]:
-    """Convex combination of min-max normalised dense and lexical scores."""
-    def normalised(ranked: Ranked) -> dict[int, float]:
-        if not ranked:
-            return {}
-        scores = [s for _, s in ranked]
-        lo, hi = min(scores), max(scores)
-        span = hi - lo
-        return {i: (s - lo) / span if span > 0 else 1.0 for i, s in ranked}
-
-    d, lex = normalised(dense), normalised(lexical)
-    fused = {i: alpha * d.get(i, 0.0) + (1 - alpha) * lex.get(i, 0.0) for i in d.keys() | lex.keys()}
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+def rrf(signals: Signals, weights: Mapping[str, float], k: float = 60.0, **_) -> Ranked:
+    """Weighted reciprocal rank fusion (Cormack et al. 2009) of the retrieval signals: sum of w / (k + rank)."""
+    fused: dict[int, float] = {}
+    for name in ("dense", "latent", "bm25"):
+        weight = weights.get(name, 0.0)
+        positive = {i: s for i, s in signals.get(name, {}).items() if name != "bm25" or s > 0}
+        for rank, (i, _) in enumerate(_ranked(positive), 1):
+            fused[i] = fused.get(i, 0.0) + weight / (k + rank)
+    return _ranked(fused)
 
 
-FUSERS: dict[str, Callable[..., list[tuple[int, float]]]] = {
-    "dense": dense_only,
-    "bm25": lexical_only,
+def only(signal: str) -> Callable[..., Ranked]:
+    def ranked(signals: Signals, weights: Mapping[str, float], **_) -> Ranked:
+        scores = signals.get(signal, {})
+        return _ranked({i: s for i, s in scores.items() if signal != "bm25" or s > 0})
+
+    ranked.__name__ = f"{signal}_only"
+    return ranked
+
+
+FUSERS: dict[str, Callable[..., Ranked]] = {
+    "hybrid": weighted_sum,
     "rrf": rrf,
-    "linear": linear,
+    "dense": only("dense"),
+    "latent": only("latent"),
+    "bm25": only("bm25"),
 }

@@ -16,6 +16,7 @@ def highlight_units(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-def best_unit(unit_vectors: np.ndarray, query_vector: np.ndarray) -> int:
-    """Index of the unit most similar to the query (cosine; vectors are normalised)."""
-    return int(np.argmax(unit_vectors @ query_vector))
+def best_unit(signals: dict[str, np.ndarray], weights: dict[str, float]) -> int:
+    """Index of the unit with the best weighted sum of its signals (the same weights as passage ranking)."""
+    total = sum(weights.get(name, 0.0) * np.asarray(scores, dtype=np.float32) for name, scores in signals.items())
+    return int(np.argmax(total))

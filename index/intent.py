@@ -1,0 +1,32 @@
+"""Question intent: a "who" question asks for a body (an agency, the Commission), so passages naming one rank higher.
+
+Interrogatives are per language (German "wie" means how, Dutch "wie" means who); the actor cues are the words for
+agency and commission in the guide's languages, matched as word prefixes.
+"""
+from __future__ import annotations
+
+import re
+
+WHO = {
+    "bg": ["кой", "коя", "кои", "кого"], "cs": ["kdo", "koho"], "da": ["hvem"], "de": ["wer", "wem", "wen"],
+    "el": ["ποιος", "ποια", "ποιοι", "ποιον", "ποιες"], "en": ["who", "whom"], "es": ["quién", "quiénes"],
+    "et": ["kes", "kelle"], "fi": ["kuka", "ketkä", "kenen", "kuka"], "fr": ["qui"], "ga": ["cé"],
+    "hr": ["tko", "koga"], "hu": ["ki", "kik", "kinek"], "it": ["chi"], "lt": ["kas", "kuris", "kuri"],
+    "lv": ["kas", "kurš", "kura"], "mt": ["min"], "nl": ["wie"], "pl": ["kto", "kogo"], "pt": ["quem"],
+    "ro": ["cine", "cui"], "sk": ["kto", "koho"], "sl": ["kdo", "koga"], "sv": ["vem", "vilka"],
+}
+ACTOR_CUES = re.compile(
+    r"\b(агенци|комиси|eacea|agenc|agentur|agence|agenzi|agencj|agentsch|agênci|agenți|agenţi|υπηρεσί|οργανισμ"
+    r"|virasto|ügynöks|agentūr|aġenzij|agentúr|agencij|myndighet|styrelse|kommission|commission|komisj|comisi)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def asks_who(query: str, language: str) -> bool:
+    words = set(_WORD.findall(query.casefold()))
+    return bool(words & set(WHO.get(language, ())))
+
+
+def names_actor(text: str) -> bool:
+    return bool(ACTOR_CUES.search(text))

