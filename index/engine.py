@@ -106,9 +106,10 @@ class SearchEngine:
         """Load the index for the settings' corpus, building it first if there is none or it is out of date."""
         configure_openmp()
         index_dir = settings.resolved_index_dir
+        fingerprint = corpus_fingerprint(settings)  # checks the corpus before any model loads
         with _build_lock:
             build = current_build(index_dir)
-            stale = build is not None and _is_stale(build, settings)
+            stale = build is not None and _is_stale(build, fingerprint)
             if build is None or stale:
                 if not build_if_missing:
                     raise GuidekbError("index_missing", f"no up-to-date index in {index_dir}: run `guidekb build`", 503)
@@ -117,20 +118,15 @@ class SearchEngine:
                 build_index(settings, embedder, log=log)
                 build = current_build(index_dir)
         loaded = LoadedIndex.load(build)
+        built_with = loaded.manifest["model"]["name"]
+        if embedder is None and built_with != settings.model:  # say so before loading a model for nothing
+            raise GuidekbError("model_mismatch", f"index was built with model {built_with}, asked for {settings.model}: "
+                               f"run `guidekb build --model {settings.model}` to rebuild it with that model", 409)
         return cls(loaded, embedder or load_embedder(settings.model), settings)
 
     # -- queries -------------------------------------------------------------------------------------
     def validate(self, query: str, k: int | None, lang: str | None) -> tuple[str, int, str | None]:
-        s = self.settings
-        if not isinstance(query, str) or not query.strip():
-            raise GuidekbError("empty_query", "the question is empty: type a question about the Programme Guide")
-        query = query.strip()
-        if len(query) > s.max_query_chars:
-            raise GuidekbError("query_too_long", f"the question has {len(query)} characters; the limit is {s.max_query_chars}")
-        k = s.default_k if k is None else k
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= s.max_k:
-            raise GuidekbError("invalid_k", f"k must be a whole number from 1 to {s.max_k}, got {k!r}")
-        return query, k, check_language(lang) if lang else None
+        return validate_query(self.settings, query, k, lang)
 
     def search(self, query: str, k: int | None = None, lang: str | None = None, fusion: str | None = None,
                weights: dict[str, float] | None = None) -> SearchResponse:
@@ -207,14 +203,27 @@ class SearchEngine:
                 "built_at": m["built_at"], "corpus_hash": m["corpus_hash"]}
 
 
+def validate_query(s: Settings, query, k, lang) -> tuple[str, int, str | None]:
+    """Checked question, k and language, or a GuidekbError saying what is wrong; needs no model or index."""
+    if not isinstance(query, str) or not query.strip():
+        raise GuidekbError("empty_query", "the question is empty: type a question about the Programme Guide")
+    query = query.strip()
+    if len(query) > s.max_query_chars:
+        raise GuidekbError("query_too_long", f"the question has {len(query)} characters; the limit is {s.max_query_chars}")
+    k = s.default_k if k is None else k
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= s.max_k:
+        raise GuidekbError("invalid_k", f"k must be a whole number from 1 to {s.max_k}, got {k!r}")
+    return query, k, check_language(lang) if lang else None
+
+
 def _top(scores: np.ndarray, n: int) -> list[int]:
     n = min(n, len(scores))
     return [int(i) for i in np.argpartition(-scores, n - 1)[:n]] if n else []
 
 
-def _is_stale(build, settings: Settings) -> bool:
+def _is_stale(build, fingerprint: str) -> bool:
     try:
-        return read_manifest(build, verify=False).get("corpus_hash") != corpus_fingerprint(settings)
+        return read_manifest(build, verify=False).get("corpus_hash") != fingerprint
     except GuidekbError as exc:
         if exc.code == "index_incompatible":
             return True

@@ -67,21 +67,40 @@ def metrics(ranks: Sequence[int | None]) -> dict[str, float]:
     }
 
 
-def evaluate(engine, questions: Sequence[Question], fusion: str | None = None, use_lang: bool = False) -> dict:
+def evaluate(engine, questions: Sequence[Question], fusion: str | None = None, use_lang: bool = False,
+             weights: dict[str, float] | None = None, name: str | None = None) -> dict:
     """Run every question through the engine; return overall and per-language metrics plus the misses."""
     ranks: list[int | None] = []
     by_lang: dict[str, list[int | None]] = {}
     misses = []
     for q in questions:
-        response = engine.search(q.question, k=10, lang=q.lang if use_lang else None, fusion=fusion)
+        response = engine.search(q.question, k=10, lang=q.lang if use_lang else None, fusion=fusion, weights=weights)
         rank = first_relevant_rank([h.id for h in response.passages], q.relevant)
         ranks.append(rank)
         by_lang.setdefault(q.lang, []).append(rank)
         if rank != 1:
             misses.append({"id": q.id, "question": q.question, "rank": rank})
     return {
+        "name": name or fusion or engine.settings.fusion,
         "fusion": fusion or engine.settings.fusion,
+        "weights": {**engine.weights(), **(weights or {})},
         "overall": metrics(ranks),
         "languages": {lang: metrics(r) for lang, r in sorted(by_lang.items())},
         "misses": misses,
     }
+
+
+def questions_for(engine, path: Path) -> list[Question]:
+    """Load an evaluation file against the passages and source texts of an engine's corpus."""
+    from ingest import load_corpus
+
+    sources = {doc.path.name: doc.text for doc in load_corpus(engine.settings.corpus_dir)}
+    return load_questions(path, engine.index.passages, sources)
+
+
+# Each shipped ranking feature, switched off one at a time (weights override the settings).
+ABLATIONS = {
+    "no latent terms": {"latent": 0.0},
+    "no BM25": {"bm25": 0.0},
+    "no who-intent": {"intent": 0.0},
+}

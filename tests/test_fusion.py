@@ -1,0 +1,41 @@
+"""The pure fusion functions, on hand-made signals."""
+from __future__ import annotations
+
+import pytest
+
+from index.fusion import FUSERS, max_normalised, rrf, weighted_sum
+
+SIGNALS = {
+    "dense": {0: 0.80, 1: 0.78, 2: 0.60},
+    "latent": {0: 0.10, 1: 0.30, 2: 0.05},
+    "bm25": {2: 12.0, 1: 3.0},
+    "intent": {2: 1.0},
+}
+
+
+def test_weighted_sum_adds_weighted_scores_with_bm25_max_normalised():
+    ranked = weighted_sum(SIGNALS, {"dense": 1.0, "latent": 0.5, "bm25": 0.1, "intent": 0.0})
+    scores = dict(ranked)
+    assert scores[1] == pytest.approx(0.78 + 0.15 + 0.1 * 0.25)
+    assert scores[2] == pytest.approx(0.60 + 0.025 + 0.1)
+    assert [i for i, _ in ranked] == [1, 0, 2]
+
+
+def test_a_zero_weight_switches_a_signal_off():
+    with_intent = weighted_sum(SIGNALS, {"dense": 1.0, "intent": 0.5})
+    without = weighted_sum(SIGNALS, {"dense": 1.0, "intent": 0.0})
+    assert with_intent[0][0] == 2 and without[0][0] == 0
+
+
+def test_rrf_uses_ranks_not_scores():
+    ranked = rrf(SIGNALS, {"dense": 1.0, "latent": 1.0, "bm25": 1.0}, k=60)
+    # passage 1: ranks 2, 1, 2 -> best sum of 1/(60 + rank)
+    assert ranked[0][0] == 1
+    assert ranked[0][1] == pytest.approx(1 / 62 + 1 / 61 + 1 / 62)
+
+
+def test_single_signal_rankers_and_empty_input():
+    assert [i for i, _ in FUSERS["dense"](SIGNALS, {})] == [0, 1, 2]
+    assert [i for i, _ in FUSERS["bm25"](SIGNALS, {})] == [2, 1]
+    assert max_normalised({}) == {} and max_normalised({3: 0.0}) == {}
+    assert weighted_sum({}, {"dense": 1.0}) == []
