@@ -91,14 +91,15 @@ class SentenceTransformerEmbedder:
                                               device=device or "cpu", local_files_only=local)
         except Exception as exc:
             raise GuidekbError("model_unavailable", f"cannot load sentence-transformers model {name!r}: {exc}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.query_prefix, self.passage_prefix = self._prefixes()
 
     def _prefixes(self) -> tuple[str, str]:
         prompts = getattr(self._model, "prompts", None) or {}
         query = prompts.get("query")
         passage = prompts.get("passage", prompts.get("document"))
-        if query is not None or passage is not None:
+        if query or passage:  # sentence-transformers 6 gives every model empty prompts: those are no prompts
             return query or "", passage or ""
         if "e5" in Path(self.name).name.lower():  # E5 models are trained with these prefixes
             return "query: ", "passage: "

@@ -112,7 +112,8 @@ class SearchEngine:
             stale = build is not None and _is_stale(build, fingerprint)
             if build is None or stale:
                 if not build_if_missing:
-                    raise GuidekbError("index_missing", f"no up-to-date index in {index_dir}: run `guidekb build`", 503)
+                    why = "was built from another corpus or by another guidekb version" if stale else "does not exist"
+                    raise GuidekbError("index_missing", f"the index in {index_dir} {why}: run `guidekb build`", 503)
                 log("corpus changed since the last build: rebuilding" if stale else f"no index yet in {index_dir}: building it")
                 embedder = embedder or load_embedder(settings.model)
                 build_index(settings, embedder, log=log)

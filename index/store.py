@@ -18,6 +18,7 @@ from ingest.errors import GuidekbError
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "current"
+REQUIRED = ("format_version", "model", "corpus_hash", "passage_count", "languages", "built_at", "files")
 
 
 def file_sha256(path: Path) -> str:
@@ -58,17 +59,25 @@ def commit_build(index_dir: Path, build_dir: Path, manifest: dict) -> Path:
     _fsync_tree(build_dir)
     final = index_dir / build_dir.name.replace(".tmp-", "", 1)
     os.rename(build_dir, final)
+    previous = current_build(index_dir)
     link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:8]}"
-    os.symlink(final.name, link)
-    os.replace(link, index_dir / CURRENT)
+    try:
+        os.symlink(final.name, link)
+        os.replace(link, index_dir / CURRENT)
+    except BaseException:
+        # not swapped in: put the build back under its temporary name so the caller's cleanup removes it
+        link.unlink(missing_ok=True)
+        os.rename(final, build_dir)
+        raise
     _fsync(index_dir)
-    _remove_stale(index_dir, keep=final.name)
+    # keep the build just replaced: a reader that resolved `current` before the swap may still be loading it
+    _remove_stale(index_dir, keep={final.name} | ({previous.name} if previous else set()))
     return final
 
 
-def _remove_stale(index_dir: Path, keep: str) -> None:
+def _remove_stale(index_dir: Path, keep: set[str]) -> None:
     for path in index_dir.iterdir():
-        if path.name in (keep, CURRENT) or path.is_symlink():
+        if path.name in keep or path.name == CURRENT or path.is_symlink():
             continue
         if path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-build-")):
             if path.name.startswith(".tmp-build-") and time.time() - path.stat().st_mtime < 3600:
@@ -88,6 +97,12 @@ def read_manifest(build_dir: Path, verify: bool = True) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise GuidekbError("index_corrupt", f"index manifest {path} cannot be read ({exc}): run `guidekb build`", 503) from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", {}), dict):
+        raise GuidekbError("index_corrupt", f"index manifest {path} is not a manifest object: run `guidekb build`", 503)
+    missing = [key for key in REQUIRED if key not in manifest]
+    if missing or not {"name", "dim"} <= set(manifest.get("model") or {}):
+        raise GuidekbError("index_corrupt", f"index manifest {path} lacks {', '.join(missing) or 'model name/dim'}: "
+                           "run `guidekb build`", 503)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise GuidekbError(
             "index_incompatible",

@@ -64,10 +64,16 @@ def _load_one(record: Path) -> SourceDocument:
         raise GuidekbError("corpus_corrupt", f"metadata record {record} is not valid JSON: {exc}") from exc
     if not isinstance(meta, dict):
         raise GuidekbError("corpus_corrupt", f"metadata record {record} must hold a JSON object")
-    missing = [key for key in REQUIRED_META if not meta.get(key)]
+    missing = [key for key in REQUIRED_META if not isinstance(meta.get(key), str) or not meta[key].strip()]
     if missing:
-        raise GuidekbError("corpus_corrupt", f"metadata record {record} lacks {', '.join(missing)}")
+        raise GuidekbError("corpus_corrupt", f"metadata record {record} lacks {', '.join(missing)} (each a non-empty string)")
+    section_path = meta.get("section_path") or []
+    if not isinstance(section_path, list) or not all(isinstance(s, str) for s in section_path):
+        # a bare string would otherwise become a tuple of its characters
+        raise GuidekbError("corpus_corrupt", f"metadata record {record}: section_path must be a list of strings")
     path = record.parent / meta["source"]
+    if record.parent.resolve() not in path.resolve().parents:
+        raise GuidekbError("corpus_corrupt", f"{record} names {meta['source']!r}, which is outside the corpus folder")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -90,7 +96,7 @@ def _load_one(record: Path) -> SourceDocument:
         title=meta["title"],
         url=meta["url"],
         sha256=digest,
-        section_path=tuple(meta.get("section_path") or ()),
+        section_path=tuple(section_path),
         edition=meta.get("edition"),
         retrieved=meta.get("retrieved"),
         format=meta.get("format", "page-text"),

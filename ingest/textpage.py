@@ -36,7 +36,7 @@ def parse_page_text(text: str, title: str | None = None) -> list[Block]:
     for raw in text.splitlines(keepends=True):
         line_start = offset
         offset += len(raw)
-        line = raw.rstrip("\r\n")
+        line = raw.splitlines()[0]  # without its terminator, also \u2028, \x0c, \x85 (splitlines cuts there)
         if not line.strip() or is_chrome(line):
             continue
         match = BULLET.match(line)
