@@ -146,11 +146,11 @@ class SearchEngine:
         return {"dense": s.dense_weight, "latent": s.latent_weight if self.index.latent else 0.0,
                 "bm25": s.lexical_weight, "intent": s.intent_weight}
 
-    def _query_vectors(self, query: str, language: str) -> "QueryVectors":
+    def _query_vectors(self, query: str, language: str) -> QueryVectors:
         latent = self.embedder.latent_terms([query]) if self.index.latent is not None else None
         return QueryVectors(query, language, self.embedder.embed_queries([query])[0], latent, asks_who(query, language))
 
-    def _signals(self, q: "QueryVectors") -> dict[str, dict[int, float]]:
+    def _signals(self, q: QueryVectors) -> dict[str, dict[int, float]]:
         """Each signal's score for the union of every retriever's top candidates."""
         n = self.settings.candidates
         dense_ids, _ = self.index.dense.search(q.dense, n)
@@ -175,7 +175,7 @@ class SearchEngine:
         languages = ([] if language == UNDETERMINED else [language]) + self._languages
         return self.index.lexical.scores(query, languages)
 
-    def _hit(self, i: int, score: float, rank: int, q: "QueryVectors", weights: dict[str, float]) -> Hit:
+    def _hit(self, i: int, score: float, rank: int, q: QueryVectors, weights: dict[str, float]) -> Hit:
         p = self.index.passages[i]
         start, end = 0, len(p.text)
         units = self.index.units.get(i)

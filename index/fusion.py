@@ -34,13 +34,14 @@ def weighted_sum(signals: Signals, weights: Mapping[str, float], **_) -> Ranked:
 
 
 def rrf(signals: Signals, weights: Mapping[str, float], k: float = 60.0, **_) -> Ranked:
-    """Weighted reciprocal rank fusion (Cormack et al. 2009) of the retrieval signals: sum of w / (k + rank)."""
+    """Reciprocal rank fusion (Cormack et al. 2009) of the retrieval signals switched on: sum of 1 / (k + rank)."""
     fused: dict[int, float] = {}
     for name in ("dense", "latent", "bm25"):
-        weight = weights.get(name, 0.0)
+        if not weights.get(name):
+            continue
         positive = {i: s for i, s in signals.get(name, {}).items() if name != "bm25" or s > 0}
         for rank, (i, _) in enumerate(_ranked(positive), 1):
-            fused[i] = fused.get(i, 0.0) + weight / (k + rank)
+            fused[i] = fused.get(i, 0.0) + 1.0 / (k + rank)
     return _ranked(fused)
 
 
