@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import GuidekbError, Passage, corpus_hash, corpus_passages, load_corpus
+from ingest import GuidekbError, Passage, SourceDocument, corpus_hash, corpus_passages, load_corpus
 from ingest.passages import CHUNKER_VERSION
 
 from .dense import DenseIndex
@@ -39,9 +39,10 @@ class BuildReport:
     index_seconds: float
 
 
-def corpus_fingerprint(settings: Settings) -> str:
+def corpus_fingerprint(settings: Settings, documents: list[SourceDocument] | None = None) -> str:
     """What a built index must match: corpus content, the chunker that cut it, the build settings."""
-    return f"{corpus_hash(load_corpus(settings.corpus_dir))}:chunker-{CHUNKER_VERSION}:bare-{settings.bare_weight}"
+    documents = load_corpus(settings.corpus_dir) if documents is None else documents
+    return f"{corpus_hash(documents)}:chunker-{CHUNKER_VERSION}:bare-{settings.bare_weight}"
 
 
 def embed_checked(embedder: Embedder, texts: list[str], ids: list[str]) -> np.ndarray:
@@ -56,8 +57,10 @@ def embed_checked(embedder: Embedder, texts: list[str], ids: list[str]) -> np.nd
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None,
-                log: Callable[[str], None] = lambda _: None) -> BuildReport:
-    documents = load_corpus(settings.corpus_dir)
+                log: Callable[[str], None] = lambda _: None,
+                documents: list[SourceDocument] | None = None) -> BuildReport:
+    """Build and swap in an index of `documents` (default: the corpus folder as it is now)."""
+    documents = load_corpus(settings.corpus_dir) if documents is None else documents
     passages = corpus_passages(documents)
     if not passages:
         raise GuidekbError("corpus_empty", f"no passages found in {settings.corpus_dir}")
@@ -102,7 +105,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
             "model": {"name": embedder.name, "dim": embedder.dim},
             "signals": ["dense", "bm25", *(["latent"] if latent is not None else [])],
             "bare_weight": settings.bare_weight,
-            "corpus_hash": corpus_fingerprint(settings),
+            "corpus_hash": corpus_fingerprint(settings, documents),
             "passage_count": len(passages),
             "unit_count": len(units),
             "languages": languages,

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import GuidekbError, Passage
+from ingest import GuidekbError, Passage, load_corpus
 
 from .build import BM25_DIR, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, build_index, corpus_fingerprint
 from .citation import citation_for
@@ -106,7 +106,8 @@ class SearchEngine:
         """Load the index for the settings' corpus, building it first if there is none or it is out of date."""
         configure_openmp()
         index_dir = settings.resolved_index_dir
-        fingerprint = corpus_fingerprint(settings)  # checks the corpus before any model loads
+        documents = load_corpus(settings.corpus_dir)  # checks the corpus before any model loads
+        fingerprint = corpus_fingerprint(settings, documents)
         with _build_lock:
             build = current_build(index_dir)
             stale = build is not None and _is_stale(build, fingerprint)
@@ -116,7 +117,7 @@ class SearchEngine:
                     raise GuidekbError("index_missing", f"the index in {index_dir} {why}: run `guidekb build`", 503)
                 log("corpus changed since the last build: rebuilding" if stale else f"no index yet in {index_dir}: building it")
                 embedder = embedder or load_embedder(settings.model)
-                build_index(settings, embedder, log=log)
+                build_index(settings, embedder, log=log, documents=documents)
                 build = current_build(index_dir)
         loaded = LoadedIndex.load(build)
         built_with = loaded.manifest["model"]["name"]
