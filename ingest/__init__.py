@@ -1,5 +1,6 @@
 """Ingest: corpus folder -> source documents -> citable passages."""
 from .errors import GuidekbError
+from .localfiles import ingest_files
 from .passages import Passage, corpus_passages, document_passages
 from .sources import SourceDocument, corpus_hash, load_corpus
 
@@ -10,5 +11,6 @@ __all__ = [
     "corpus_hash",
     "corpus_passages",
     "document_passages",
+    "ingest_files",
     "load_corpus",
 ]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import asdict, dataclass
 
 from .fragments import text_fragment_url
+from .guidetext import FOOTNOTE_REF, GUIDE_TEXT_FORMATS, parse_guide_text
 from .sentences import clause_spans, comma_spans, sentence_spans
 from .sources import SourceDocument
 from .textpage import Block, parse_page_text
@@ -104,15 +106,36 @@ def list_outline(blocks: list[Block], at: int) -> str:
     return "\n".join(items)
 
 
+def _blocks(doc: SourceDocument) -> tuple[list[Block], str]:
+    """The document's blocks and title, read the way its record's `format` says."""
+    if doc.format in GUIDE_TEXT_FORMATS:
+        return parse_guide_text(doc.text, doc.section_path), doc.title
+    blocks = parse_page_text(doc.text, doc.title)
+    return blocks, next((b.text for b in blocks if b.kind == "heading"), doc.title)
+
+
+def pdf_pages(doc: SourceDocument, start: int, end: int) -> tuple[int, int] | None:
+    """First and last PDF page of doc.text[start:end], from the record's [offset, page] list."""
+    pages = doc.meta.get("pages") if doc.format == "pdf" else None
+    if not pages:
+        return None
+    offsets = [offset for offset, _ in pages]
+    first = pages[max(0, bisect_right(offsets, start) - 1)][1]
+    last = pages[max(0, bisect_right(offsets, max(start, end - 1)) - 1)][1]
+    return first, last
+
+
 def document_passages(doc: SourceDocument) -> list[Passage]:
     """All passages of one document, in page order."""
-    blocks = parse_page_text(doc.text, doc.title)
-    title = next((b.text for b in blocks if b.kind == "heading"), doc.title)
+    blocks, title = _blocks(doc)
+    guide_text = doc.format in GUIDE_TEXT_FORMATS
     section = (*doc.section_path, title)
-    drafts: list[tuple[str, str, str, int, int]] = []  # kind, context, outline, start, end
+    drafts: list[tuple[str, str, str, int, int, tuple[str, ...]]] = []  # kind, context, outline, start, end, section
     lead_in: Block | None = None
     for at, block in enumerate(blocks):
         if block.kind == "heading":
+            if guide_text:  # a list's lead-in does not reach across a heading
+                lead_in = None
             continue
         if block.kind == "paragraph":
             lead_in = block
@@ -120,14 +143,20 @@ def document_passages(doc: SourceDocument) -> list[Passage]:
         outline = list_outline(blocks, at) if block.kind == "paragraph" and block.text.rstrip().endswith(":") else ""
         for s, e in split_long(block.text):
             head = block_head(block.text, s)
-            piece_context = "\n".join(c for c in (context, head) if c)
-            drafts.append((block.kind, piece_context, outline, block.start + s, block.start + e))
+            notes = [f"{mark} {note}" for mark, note in block.notes if mark in block.text[s:e]]
+            piece_context = "\n".join(c for c in (context, head, *notes) if c)
+            drafts.append((block.kind, piece_context, outline, block.start + s, block.start + e, block.section or section))
     seen: dict[str, int] = {}
     passages = []
-    for position, (kind, context, outline, start, end) in enumerate(drafts, 1):
+    for position, (kind, context, outline, start, end, block_section) in enumerate(drafts, 1):
         text = doc.text[start:end]
         occurrence = seen.get(text, 0)
         seen[text] = occurrence + 1
+        url = text_fragment_url(doc.url, FOOTNOTE_REF.sub("", text) if guide_text else text)
+        pages = pdf_pages(doc, start, end)
+        if pages:  # a PDF passage says its page, in the section path and in the URL (RFC 8118 #page=)
+            block_section = (*block_section, f"p. {pages[0]}" if pages[0] == pages[1] else f"pp. {pages[0]}–{pages[1]}")
+            url = f"{doc.url.split('#', 1)[0]}#page={pages[0]}"
         passages.append(
             Passage(
                 id=passage_id(doc.doc_key, doc.language, text, occurrence),
@@ -137,8 +166,8 @@ def document_passages(doc: SourceDocument) -> list[Passage]:
                 kind=kind,
                 language=doc.language,
                 title=title,
-                section=section,
-                url=text_fragment_url(doc.url, text),
+                section=block_section,
+                url=url,
                 page_url=doc.url,
                 edition=doc.edition,
                 source=doc.path.name,

@@ -10,6 +10,8 @@ from .errors import GuidekbError
 
 META_SUFFIX = ".meta.json"
 REQUIRED_META = ("source", "sha256", "language", "title", "url")
+# page-text: a saved page as it is; html, pdf: guide text extracted by `guidekb ingest` (see guidetext.py)
+FORMATS = ("page-text", "html", "pdf")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def _load_one(record: Path) -> SourceDocument:
     if not isinstance(section_path, list) or not all(isinstance(s, str) for s in section_path):
         # a bare string would otherwise become a tuple of its characters
         raise GuidekbError("corpus_corrupt", f"metadata record {record}: section_path must be a list of strings")
+    if meta.get("format", "page-text") not in FORMATS:
+        raise GuidekbError("corpus_corrupt", f"metadata record {record}: format {meta.get('format')!r} is not one of {', '.join(FORMATS)}")
     path = record.parent / meta["source"]
     if record.parent.resolve() not in path.resolve().parents:
         raise GuidekbError("corpus_corrupt", f"{record} names {meta['source']!r}, which is outside the corpus folder")

@@ -22,6 +22,8 @@ class Block:
     text: str
     start: int  # offsets of `text` in the source string
     end: int
+    section: tuple[str, ...] = ()  # guide text only: the headings above the block
+    notes: tuple[tuple[str, str], ...] = ()  # guide text only: (mark, text) of the footnotes it cites
 
 
 def is_chrome(line: str) -> bool:

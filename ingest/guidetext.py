@@ -1,0 +1,75 @@
+"""Guide text, the plain text that HTML and PDF ingest store -> blocks, each with its section path.
+
+One block per line: `# ` .. `###### ` headings (level = number of #), ` • ` bullets (list items and table
+rows), paragraphs, and at the end `[n]: text` footnotes. A block that cites `[n]` carries that footnote's text
+in `notes`, which passages put in their context. Offsets point into this text, which the corpus stores.
+"""
+from __future__ import annotations
+
+import re
+
+from .textpage import BULLET, Block
+
+HEADING = re.compile(r"^(#{1,6}) +(\S.*)$")
+FOOTNOTE = re.compile(r"^\[(\w{1,8})\]: +(\S.*)$")
+FOOTNOTE_REF = re.compile(r"\[(\w{1,8})\]")
+BULLET_PREFIX = " • "
+GUIDE_TEXT_FORMATS = ("html", "pdf")
+
+
+def heading_line(level: int, text: str) -> str:
+    return f"{'#' * level} {text}"
+
+
+def footnote_line(mark: str, text: str) -> str:
+    return f"[{mark}]: {text}"
+
+
+def parse_guide_text(text: str, base_section: tuple[str, ...] = ()) -> list[Block]:
+    """Blocks of a guide text in order; headings are blocks too (kind 'heading'), footnotes are not."""
+    blocks: list[Block] = []
+    notes: dict[str, Block] = {}
+    headings: list[str] = []  # headings[i] is the open heading of level i + 1
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        line_start = offset
+        offset += len(raw)
+        line = raw.splitlines()[0]
+        if not line.strip():
+            continue
+        if match := HEADING.match(line):
+            level = len(match.group(1))
+            headings = headings[: level - 1] + [""] * max(0, level - 1 - len(headings)) + [match.group(2).rstrip()]
+            start = line_start + match.start(2)
+            blocks.append(Block("heading", match.group(2).rstrip(), start, start + len(match.group(2).rstrip()),
+                                section=(*base_section, *filter(None, headings))))
+            continue
+        if match := FOOTNOTE.match(line):
+            content = match.group(2).rstrip()
+            start = line_start + match.start(2)
+            notes[match.group(1)] = Block("paragraph", content, start, start + len(content),
+                                          section=(*base_section, *filter(None, headings[:1])))
+            continue
+        if match := BULLET.match(line):
+            kind, content_start = "bullet", match.end()
+        else:
+            kind, content_start = "paragraph", len(line) - len(line.lstrip(" \t\u00a0"))
+        content = line[content_start:].rstrip(" \t\u00a0")
+        start = line_start + content_start
+        blocks.append(Block(kind, content, start, start + len(content), section=(*base_section, *filter(None, headings))))
+    return _attach_notes(blocks, notes)
+
+
+def _attach_notes(blocks: list[Block], notes: dict[str, Block]) -> list[Block]:
+    """Each block that cites a footnote carries it; a footnote nobody cites becomes a paragraph of its own."""
+    cited: set[str] = set()
+    out = []
+    for block in blocks:
+        marks = [m for m in FOOTNOTE_REF.findall(block.text) if m in notes] if block.kind != "heading" else []
+        cited.update(marks)
+        if marks:
+            block = Block(block.kind, block.text, block.start, block.end, section=block.section,
+                          notes=tuple((f"[{m}]", notes[m].text) for m in dict.fromkeys(marks)))
+        out.append(block)
+    out.extend(note for mark, note in notes.items() if mark not in cited)  # never drop text
+    return out
