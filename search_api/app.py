@@ -6,57 +6,20 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from http import HTTPStatus
+from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 
-from ingest.errors import GuidekbError
-
-from .schemas import K_HELP, LANG_HELP, Q_HELP, AskRequest, ErrorResponse, PassageRecord, SearchResponse
+from . import errors, filters, page
+from .middleware import MAX_BODY_BYTES, BodyLimitMiddleware, RequestIdMiddleware, Utf8QueryMiddleware
+from .schemas import AskRequest, ErrorResponse, PassageRecord, SearchParams, SearchResponse
 
 log = logging.getLogger("guidekb")
-ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 422, 500, 503)}
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 500, 503)}
 
 
-def error_response(status: int, code: str, message: str, detail: dict | None = None, headers=None) -> JSONResponse:
-    body = {"code": code, "message": message, **({"detail": detail} if detail else {})}
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
-
-
-async def _guidekb_error(request: Request, exc: GuidekbError) -> JSONResponse:
-    return JSONResponse(exc.to_dict(), status_code=exc.status)
-
-
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    # loc is ("query"|"body"|"path", field, ...) — or ("body", offset) for unparsable JSON: name the field sent
-    errors = [{"field": "body" if e["type"] == "json_invalid" else ".".join(map(str, e["loc"][1:])) or str(e["loc"][0]),
-               "message": e["msg"], "type": e["type"]} for e in exc.errors()]
-    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors) + " (see /docs)"
-    return error_response(422, "invalid_request", message, {"errors": errors})
-
-
-async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    phrase = HTTPStatus(exc.status_code).phrase
-    code = HTTP_CODES.get(exc.status_code, phrase.lower().replace(" ", "_").replace("-", "_"))
-    if exc.status_code == 404:
-        message = f"no such route: {request.method} {request.url.path}: see /docs for the API"
-    elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}: see /docs for the API"
-    else:
-        message = exc.detail if isinstance(exc.detail, str) else phrase
-    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
-
-
-async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "internal error: the server log has the details")
-
-
-def create_app(settings=None, engine=None) -> FastAPI:
+def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """The app around one engine: the given one (tests), else one opened from `settings` at start-up."""
 
     @asynccontextmanager
@@ -70,20 +33,19 @@ def create_app(settings=None, engine=None) -> FastAPI:
     app = FastAPI(title="guidekb", summary="Ask the Erasmus+ Programme Guide; get cited passages.",
                   lifespan=lifespan)
     app.state.engine = engine
-    app.add_exception_handler(GuidekbError, _guidekb_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _internal_error)
+    errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(Utf8QueryMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so even a 413 carries the id
 
     # sync routes: the engine is CPU-bound, FastAPI runs these in its threadpool
     @app.get("/search", response_model=SearchResponse, responses=ERRORS)
-    def search(request: Request, q: str = Query(description=Q_HELP), k: int | None = Query(None, description=K_HELP),
-               lang: str | None = Query(None, description=LANG_HELP)) -> SearchResponse:
-        return request.app.state.engine.search(q, k=k, lang=lang)
+    def search(request: Request, params: Annotated[SearchParams, Query()]) -> SearchResponse:
+        return filters.search(request.app.state.engine, params.q, params.k, params.lang, params.languages)
 
     @app.post("/ask", response_model=SearchResponse, responses=ERRORS)
     def ask(request: Request, body: AskRequest) -> SearchResponse:
-        return request.app.state.engine.search(body.q, k=body.k, lang=body.lang)
+        return filters.search(request.app.state.engine, body.q, body.k, body.lang, body.languages)
 
     @app.get("/passages/{passage_id}", response_model=PassageRecord, responses=ERRORS)
     def passage(request: Request, passage_id: str) -> PassageRecord:
@@ -91,6 +53,17 @@ def create_app(settings=None, engine=None) -> FastAPI:
 
     @app.get("/health")
     def health(request: Request) -> dict:
-        return {"status": "ok", **request.app.state.engine.status()}
+        """Liveness: the process answers (with the index's status once it is loaded)."""
+        engine = request.app.state.engine
+        return {"status": "ok", **(engine.status() if engine is not None else {})}
 
+    @app.get("/ready", responses={503: {"model": ErrorResponse}})
+    def ready(request: Request):
+        """Readiness: 200 once the index is loaded and can answer, 503 before."""
+        engine = request.app.state.engine
+        if engine is None:
+            return errors.error_response(503, "not_ready", "the index is still loading: try again in a moment")
+        return JSONResponse({"status": "ready", **engine.status()})
+
+    page.install(app)
     return app

@@ -9,12 +9,25 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from index.results import Citation, Hit, PassageRecord, Position, SearchResponse
 
-__all__ = ["AskRequest", "Citation", "ErrorBody", "ErrorResponse", "Hit", "PassageRecord", "Position",
+__all__ = ["AskRequest", "Citation", "SearchParams", "ErrorBody", "ErrorResponse", "Hit", "PassageRecord", "Position",
            "SearchResponse"]
 
 Q_HELP = "the question, in any EU language (at most max_query_chars characters, 1000 by default)"
 K_HELP = "how many passages to return (1 to max_k, 50 by default; default_k, 5, when omitted)"
 LANG_HELP = "two-letter language of the question (e.g. en, bg); detected when omitted"
+LANGUAGES_HELP = ("only passages in these languages: two-letter codes separated by commas (e.g. bg,en); "
+                  "all languages when omitted")
+
+
+class SearchParams(BaseModel):
+    """The query string of GET /search; an unknown parameter is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(description=Q_HELP)
+    k: int | None = Field(None, description=K_HELP)
+    lang: str | None = Field(None, description=LANG_HELP)
+    languages: str | None = Field(None, description=LANGUAGES_HELP)
 
 
 class AskRequest(BaseModel):
@@ -24,6 +37,7 @@ class AskRequest(BaseModel):
                    examples=["who manages capacity building in youth?"])
     k: int | None = Field(None, strict=True, description=K_HELP)  # strict: JSON true or "5" is not a count
     lang: str | None = Field(None, description=LANG_HELP)
+    languages: str | list[str] | None = Field(None, description=LANGUAGES_HELP + "; or a list of codes")
 
 
 class ErrorBody(BaseModel):
