@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import textwrap
+from pathlib import Path
 
 # private-use sentinels around the highlight, replaced after wrapping (the text itself may hold » or «)
 _HL_OPEN, _HL_CLOSE = "\ue000", "\ue001"
@@ -117,6 +118,21 @@ def cmd_build(args) -> None:
           f"time:      {report.embed_seconds:.1f}s embedding, {report.index_seconds:.1f}s indexing")
 
 
+def cmd_ingest(args) -> None:
+    from ingest.localfiles import ingest_files
+
+    corpus = _settings(args).corpus_dir
+    done = ingest_files(args.paths, corpus, language=args.language, url=args.url)
+    if args.json:
+        _emit_json({"corpus": str(corpus), "ingested": [{"file": str(c.path), **c.record} for c in done]})
+        return
+    for c in done:
+        r = c.record
+        print(f"{c.path} -> {corpus / r['source']}\n   {r['format']}, {r['language']}, {r['title']!r}, "
+              f"edition {r['edition'] or 'not stated'}\n   {r['url']}")
+    print("run `guidekb build` (or just `guidekb ask`) to index them")
+
+
 def cmd_ask(args) -> None:
     from index.engine import validate_query
 
@@ -176,6 +192,36 @@ def cmd_serve(args) -> None:
     uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level=args.log_level)
 
 
+def cmd_bench(args) -> None:
+    from importlib.util import find_spec
+
+    from ingest import GuidekbError
+
+    missing = [name for name in ("matplotlib", "rank_bm25", "httpx") if find_spec(name) is None]
+    if missing:  # before an hour of measuring
+        raise GuidekbError("bench_unavailable", f"the benchmark needs {', '.join(missing)}: pip install -e '.[bench]'")
+    from benchmarks import BenchConfig, run_benchmarks
+    from benchmarks.report import summary
+
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()] if args.sizes else None
+    except ValueError:
+        raise GuidekbError("invalid_setting", f"--sizes takes whole numbers separated by commas, got {args.sizes!r}") from None
+    if sizes is not None and (not sizes or min(sizes) < 1):
+        raise GuidekbError("invalid_setting", "--sizes needs at least one size of 1 or more passages")
+    overrides = {"sizes": sizes} if sizes else {}
+    if args.questions:
+        overrides["questions"] = args.questions
+    config = (BenchConfig.quick_config(args.out, **overrides) if args.quick
+              else BenchConfig(out=args.out, **overrides))
+    results = run_benchmarks(config, log=_log)
+    if args.json:
+        _emit_json({"report": str(config.out / "report.md"), "results": str(config.out / "results.json")})
+        return
+    print(summary(results))
+    print(f"report: {config.out / 'report.md'}  plots: {', '.join(str(config.out / f) for f in results['plots'].values())}")
+
+
 # -- parser --------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -191,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", parents=[common, as_json], help="build (or rebuild) the index of a corpus")
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("ingest", parents=[common, as_json], help="add local HTML, PDF or text files to a corpus")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="saved guide page (.html), guide PDF or page text (.txt)")
+    p.add_argument("--language", metavar="xx", help="language of the file(s); checked against the file itself")
+    p.add_argument("--url", help="official URL of the one file (default: the HTML page's canonical link)")
+    p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser("ask", parents=[common, as_json], help="ask a question, get ranked passages with citations")
     p.add_argument("question")
@@ -215,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("bench", parents=[as_json], help="benchmark quality, latency, throughput and memory; write a report")
+    p.add_argument("--sizes", metavar="N,N,...", help="corpus sizes in passages, synthetic scale-up of the seed page "
+                   "(default 1000,10000,100000; --quick: 200)")
+    p.add_argument("--out", metavar="DIR", type=Path, default=Path("bench-out"), help="report, plots and work files (default bench-out/)")
+    p.add_argument("--quick", action="store_true", help="tiny sizes, few queries, short runs (the CI smoke test)")
+    p.add_argument("--questions", metavar="FILE", type=Path, help="evaluation file (default tests/data/eval_questions.jsonl)")
+    p.set_defaults(run=cmd_bench)
     return parser
 
 

@@ -1,0 +1,246 @@
+"""results.json -> report.md (markdown tables, ratios against baselines from the same run) and PNG plots."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .quality import SHIPPED
+
+PLOTS = {"quality": "quality.png", "latency": "latency.png", "faiss": "faiss.png"}
+
+
+def _f(x, digits: int = 1) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.{digits}f}"
+
+
+def _ratio(x, base) -> str:
+    if not x or not base or any(isinstance(v, float) and math.isnan(v) for v in (x, base)):
+        return "n/a"
+    return f"×{x / base:.2f}"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def _label(row: dict) -> str:
+    return f"{row['passages']:,}"
+
+
+def write_report(results: dict, path: Path) -> None:
+    m, sb, sizes = results["machine"], results["seed_build"], results["sizes"]
+    pages = results.get("seed_pages", 1)
+    other = ", ".join(f"{_label(s)}: {_f(s['cpu'].get('other_cores'), 2)}" for s in sizes if s.get("cpu"))
+    lines = [f"# guidekb benchmark — {m['date']}", "",
+             f"Machine: {m['nproc']} CPU cores ({m['cpu']}), {m['memory_gib']} GiB memory, Python {m['python']}, "
+             f"{m['platform']}. Other processes on the machine used on average "
+             f"{_f(results.get('cpu', {}).get('other_cores'), 2)} of the {m['nproc']} cores during the run "
+             f"(per size: {other or 'n/a'}); where that is well above 0, timings are slower than on an idle machine. "
+             f"Whole run: {_f(results.get('total_seconds'), 0)} s"
+             f"{' (--quick: tiny sizes, a sixth of the questions, short runs)' if results['config']['quick'] else ''}.",
+             "", f"**Scale-up is synthetic.** The real corpus is {pages} guide page{'s' if pages != 1 else ''} "
+             f"({results['seed_passages']} passages). Each size is that corpus plus tagged copies (every paragraph "
+             "and bullet prefixed with a per-copy token such as `S00017`, own URL and record), ingested and BM25-indexed "
+             "with the real code, but **not embedded**: each copied passage reuses its seed passage's real dense, "
+             "latent-term and highlight vectors plus Gaussian noise (expected norm "
+             f"{results['config']['noise']}), renormalised; mean cosine to the seed vector "
+             f"{_f(sizes[0]['build']['mean_cosine_to_seed'], 3) if sizes else 'n/a'}. The files are the format "
+             "`index/build.py` writes, so `SearchEngine.open`, `guidekb ask` and `guidekb serve` read them "
+             "unchanged. Latency, memory and FAISS figures at scale are therefore real measurements on synthetic "
+             "data; quality is measured only on the real page. Near-duplicate clusters (each seed passage has "
+             "`copies` noisy twins) make HNSW recall here a harder case than distinct real passages would be.", ""]
+
+    lines += _quality_section(results)
+    lines += ["## Query latency", "",
+              f"`SearchEngine.search` in-process (k=5, language detected, the evaluation questions; n = queries "
+              f"timed) and `GET /search` over HTTP against one `guidekb serve` child on 127.0.0.1 (client-side round "
+              f"trip, sequential). Ratios are against the smallest size in this run. Baseline: the real "
+              f"{results['seed_passages']}-passage index, in-process p50 {_f(results['seed_latency'].get('p50_ms'))} ms.",
+              ""]
+    base = sizes[0] if sizes else None
+    sl = results["seed_latency"]
+    rows = [[f"{results['seed_passages']} (real page)", _f(sl.get("p50_ms")), _f(sl.get("p95_ms")), _f(sl.get("p99_ms")),
+             "", str(sl.get("n", 0))] + ["not run"] * 6]
+    for s in sizes:
+        ip, h = s["in_process"], s.get("http", {})
+        rows.append([_label(s), _f(ip.get("p50_ms")), _f(ip.get("p95_ms")), _f(ip.get("p99_ms")),
+                     _ratio(ip.get("p50_ms"), base["in_process"].get("p50_ms")), str(ip.get("n", 0)),
+                     _f(h.get("p50_ms")), _f(h.get("p95_ms")), _f(h.get("p99_ms")),
+                     _ratio(h.get("p50_ms"), base.get("http", {}).get("p50_ms")), str(h.get("n", 0)), str(h.get("errors", "n/a"))])
+    lines += _table(["passages", "in-proc p50 ms", "p95", "p99", "p50 vs smallest", "n", "HTTP p50 ms", "p95", "p99",
+                     "p50 vs smallest", "n", "errors"], rows)
+    qe = results["query_embedding"]
+    lines += ["", f"Where the time goes: encoding the question (dense + latent-term head, independent of the index "
+              f"size) takes p50 {_f(qe.get('p50_ms'))} ms, p95 {_f(qe.get('p95_ms'))} ms (n {qe.get('n')}). Each retrieval "
+              "step alone on precomputed query vectors, p50 / p99 ms (the rest of a search: candidate rescoring, "
+              "fusion, highlights, response):", ""]
+    staged = [(f"{results['seed_passages']} (real page)", results["seed_stages"])] + [(_label(s), s["stages"]) for s in sizes]
+    names = list(results["seed_stages"])
+    lines += _table(["passages"] + names, [[label] + [f"{_f(st[n].get('p50_ms'), 2)} / {_f(st[n].get('p99_ms'), 2)}"
+                                                      for n in names] for label, st in staged])
+    lines.append("")
+
+    lines += ["## Throughput: one server, concurrent clients", ""]
+    rows = []
+    for s in sizes:
+        c, h = s.get("concurrent", {}), s.get("http", {})
+        seq_qps = 1000 / h["mean_ms"] if h.get("mean_ms") else None
+        rows.append([_label(s), str(c.get("clients", "n/a")), _f(c.get("seconds")), _f(c.get("qps"), 2),
+                     _f(seq_qps, 2), _ratio(c.get("qps"), seq_qps), str(c.get("ok", "n/a")), str(c.get("errors", "n/a")),
+                     _f(c.get("latency", {}).get("p50_ms")), _f(c.get("latency", {}).get("p99_ms"))])
+    lines += _table(["passages", "clients", "seconds", "queries/s", "sequential queries/s (1/mean)", "ratio",
+                     "ok", "errors", "p50 ms under load", "p99 ms"], rows)
+
+    e = results["embedding"]
+    lines += ["", "## Build, start-up and memory", "",
+              f"Real build of the seed page (`guidekb build` child): {sb['passages']} passages, "
+              f"{_f(sb['embed_seconds'])} s embedding + {_f(sb['index_seconds'], 2)} s indexing "
+              f"(a build embeds {_f(sb['passages'] / sb['embed_seconds'], 2)} passages/s: each passage is encoded "
+              f"alone and in context, plus its latent terms and highlight sentences), wall {_f(sb['wall_seconds'])} s, "
+              f"peak RSS {_f(sb['peak_rss_mib'], 0)} MiB.",
+              f"Embedding throughput alone on {e['texts']} real passages: dense {_f(e['dense_per_s'])} passages/s"
+              + (f", latent-term head {_f(e['latent_per_s'])} passages/s." if "latent_per_s" in e else "."),
+              ""]
+    if sb["embed_seconds"]:
+        per = sb["embed_seconds"] / sb["passages"]
+        lines += [f"At that rate a real build's embedding would take ≈ "
+                  + ", ".join(f"{_f(s['passages'] * per / 60)} min for {_label(s)}" for s in sizes)
+                  + " (estimate, not measured: why the scale-up reuses vectors).", ""]
+    rows = []
+    for s in sizes:
+        b, st = s["build"], s.get("startup", {})
+        rows.append([_label(s), str(b["pages"]), _f(b["ingest_seconds"], 2), _f(b["index_seconds"], 2),
+                     _f(b["passages"] / b["index_seconds"], 0) if b["index_seconds"] else "n/a",
+                     _f(b["peak_rss_mib"], 0), _f(s["index_mib"]), _f(s.get("open_seconds"), 2),
+                     _f(st.get("median_s"), 2), str(len(st.get("seconds", []))), _f(st.get("peak_rss_mib"), 0),
+                     _f(s.get("serve_ready_seconds"), 2), _f(s.get("serve_peak_rss_mib"), 0)])
+    lines += _table(["passages", "pages", "ingest s", "indexing s (no embedding)", "indexed passages/s",
+                     "indexing peak RSS MiB", "index MiB", "in-process open s", "`ask` child to answer s (median)",
+                     "runs", "`ask` peak RSS MiB", "serve ready s", "serve peak RSS MiB (VmHWM)"], rows)
+    lines += ["", "Indexing breakdown (seconds): " + "; ".join(
+        f"{_label(s)}: " + ", ".join(f"{k} {_f(v, 2)}" for k, v in s["build"]["index_breakdown"].items()) for s in sizes), ""]
+
+    lines += ["## FAISS index type (measured only; the engine still uses IndexFlatIP)", "",
+              "Same vectors, the real query vectors of the evaluation questions, one query per call with k = 50 "
+              "candidates as the engine asks; HNSW recall against the exact Flat result.", ""]
+    rows = []
+    for s in sizes:
+        fx = s["faiss"]
+        for ef, h in fx["hnsw"].items():
+            rows.append([_label(s), _f(fx["flat"]["p50_ms"], 3), _f(fx["flat"]["p99_ms"], 3), f"HNSW M={fx['hnsw_m']} ef={ef}",
+                         _f(h["p50_ms"], 3), _f(h["p99_ms"], 3), _ratio(h["p50_ms"], fx["flat"]["p50_ms"]),
+                         _f(h["recall@10"], 3), _f(h[f"recall@{fx['k']}"], 3), _f(h.get("seed_recall@10"), 3),
+                         _f(h["score_ratio@10"], 4), _f(fx["hnsw_build_seconds"], 1)])
+    lines += _table(["passages", "Flat p50 ms", "Flat p99 ms", "HNSW", "p50 ms", "p99 ms", "p50 vs Flat",
+                     "recall@10", "recall@50", "seed recall@10", "score ratio@10", "HNSW build s"], rows)
+    lines += ["", "recall@k: share of the exact top k that HNSW returns. seed recall@10: share of the seed passages "
+              "behind the exact top 10 that HNSW's top 10 also reaches through some copy (copies of one seed passage "
+              "are near-duplicates, so which copy is exactly nearest is decided by the synthetic noise). score "
+              "ratio@10: HNSW's top-10 cosine sum over the exact one."]
+
+    errors = {_label(s): s["errors"] for s in sizes if s.get("errors")}
+    if errors:
+        lines += ["", "## Errors", ""] + [f"- {k}: {v}" for k, v in errors.items()]
+    lines += ["", "## Plots", ""] + [f"![{name}]({file})" for name, file in results.get("plots", {}).items()]
+    lines += ["", "Raw figures: `results.json` next to this report. Reproduce: `guidekb bench --sizes "
+              + ",".join(str(s) for s in results["config"]["sizes"]) + "`.", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _quality_section(results: dict) -> list[str]:
+    quality = results["quality"]
+    shipped = next(r for r in quality if r["name"] == SHIPPED)
+    base = shipped["overall"]["mrr@10"]
+    q = results["questions"]
+    lines = ["## Quality (real page, evaluation set)", "",
+             f"{q['count']} questions ({q['subset']}) from `{Path(q['file']).name}`, every configuration in this run. "
+             "rank_bm25 (BM25Okapi, k1 1.2, b 0.75) indexes the same analysed terms as bm25s, so only the library differs.", ""]
+    rows = [[(f"**{r['name']}**" if r is shipped else r["name"]), f"{r['overall']['recall@1']:.3f}",
+             f"{r['overall']['recall@5']:.3f}", f"{r['overall']['mrr@10']:.3f}", f"{r['overall']['mrr@10'] - base:+.3f}"]
+            for r in quality]
+    lines += _table(["configuration", "Recall@1", "Recall@5", "MRR@10", "MRR vs shipped"], rows)
+    lines += ["", "Per language, MRR@10:", ""]
+    langs = list(shipped["languages"])
+    head = ["language", "n"] + [r["name"] for r in quality]
+    rows = [[lang, str(shipped["languages"][lang]["questions"])] + [f"{r['languages'][lang]['mrr@10']:.2f}" for r in quality]
+            for lang in langs]
+    return lines + _table(head, rows) + [""]
+
+
+def write_plots(results: dict, out: Path) -> dict[str, str]:
+    """The three PNGs; returns {name: file name} of those written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = {}
+    quality = results["quality"]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    names = [r["name"] for r in quality]
+    y = range(len(names))
+    ax.barh([i + 0.2 for i in y], [r["overall"]["mrr@10"] for r in quality], height=0.4, label="MRR@10")
+    ax.barh([i - 0.2 for i in y], [r["overall"]["recall@1"] for r in quality], height=0.4, label="Recall@1")
+    ax.set_yticks(list(y), names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_title(f"Quality on the real page ({results['questions']['count']} questions)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out / PLOTS["quality"], dpi=110)
+    plt.close(fig)
+    written["quality"] = PLOTS["quality"]
+
+    sizes = results["sizes"]
+    if sizes:
+        n = [s["passages"] for s in sizes]
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for key, label, style in (("in_process", "in-process", "-o"), ("http", "HTTP", "--s")):
+            for p, alpha in (("p50_ms", 1.0), ("p95_ms", 0.6), ("p99_ms", 0.35)):
+                vals = [s.get(key, {}).get(p, float("nan")) for s in sizes]
+                ax.plot(n, vals, style, alpha=alpha, label=f"{label} {p[:3]}")
+        ax.set_xscale("log")
+        ax.set_xlabel("passages (synthetic scale-up)")
+        ax.set_ylabel("ms per query")
+        ax.set_title("Query latency")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / PLOTS["latency"], dpi=110)
+        plt.close(fig)
+        written["latency"] = PLOTS["latency"]
+
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        ax.plot(n, [s["faiss"]["flat"]["p50_ms"] for s in sizes], "-o", label="IndexFlatIP p50")
+        for ef in sizes[0]["faiss"]["hnsw"]:
+            vals = [s["faiss"]["hnsw"][ef]["p50_ms"] for s in sizes]
+            ax.plot(n, vals, "--s", label=f"HNSW M=32 ef={ef} p50")
+            for x, v, s in zip(n, vals, sizes):
+                ax.annotate(f"R@10 {s['faiss']['hnsw'][ef]['recall@10']:.2f}", (x, v), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("vectors")
+        ax.set_ylabel("ms per query (k=50)")
+        ax.set_title("FAISS: exact vs HNSW")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / PLOTS["faiss"], dpi=110)
+        plt.close(fig)
+        written["faiss"] = PLOTS["faiss"]
+    return written
+
+
+def summary(results: dict) -> str:
+    """A few lines for the terminal."""
+    shipped = next(r for r in results["quality"] if r["name"] == SHIPPED)["overall"]
+    lines = [f"quality (shipped): R@1 {shipped['recall@1']:.3f}  R@5 {shipped['recall@5']:.3f}  MRR@10 {shipped['mrr@10']:.3f}"]
+    for s in results["sizes"]:
+        ip, h, c = s["in_process"], s.get("http", {}), s.get("concurrent", {})
+        fx = s["faiss"]
+        best = max(fx["hnsw"].items(), key=lambda kv: kv[1]["recall@10"])
+        lines.append(f"{s['passages']:>7,} passages: in-process p50 {_f(ip.get('p50_ms'))} ms p99 {_f(ip.get('p99_ms'))} ms | "
+                     f"HTTP p50 {_f(h.get('p50_ms'))} ms | {_f(c.get('qps'), 2)} q/s with {c.get('clients', '?')} clients "
+                     f"({c.get('errors', '?')} errors) | Flat {_f(fx['flat']['p50_ms'], 2)} ms vs HNSW ef={best[0]} "
+                     f"{_f(best[1]['p50_ms'], 2)} ms, recall@10 {best[1]['recall@10']:.3f}")
+    return "\n".join(lines)

