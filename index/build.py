@@ -19,15 +19,10 @@ from .highlight import highlight_units
 from .latent import LatentIndex
 from .lexical import LexicalIndex
 from .settings import Settings
-from .store import commit_build, new_build_dir
+from .reuse import PreviousVectors, assemble_rows, key, previous_unit_rows, previous_vectors
+from .store import (BM25_DIR, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,  # noqa: F401 (re-exported)
+                    commit_build, new_build_dir)
 
-PASSAGES = "passages.jsonl"
-VECTORS = "dense.faiss"
-UNITS = "units.json"
-UNIT_VECTORS = "units.npy"
-UNIT_LATENT = "units_latent.npz"
-BM25_DIR = "bm25"
-LATENT = "latent.npz"
 
 
 @dataclass(frozen=True)
@@ -37,6 +32,8 @@ class BuildReport:
     languages: list[str]
     embed_seconds: float
     index_seconds: float
+    embedded: int = 0  # passages embedded by this build
+    reused: int = 0  # passages whose vectors were taken from the previous build (same id and embedding text)
 
 
 def corpus_fingerprint(settings: Settings, documents: list[SourceDocument] | None = None) -> str:
@@ -58,8 +55,12 @@ def embed_checked(embedder: Embedder, texts: list[str], ids: list[str]) -> np.nd
 
 def build_index(settings: Settings, embedder: Embedder | None = None,
                 log: Callable[[str], None] = lambda _: None,
-                documents: list[SourceDocument] | None = None) -> BuildReport:
-    """Build and swap in an index of `documents` (default: the corpus folder as it is now)."""
+                documents: list[SourceDocument] | None = None, incremental: bool = True) -> BuildReport:
+    """Build and swap in an index of `documents` (default: the corpus folder as it is now).
+
+    Incremental: a passage whose id, text and embedding text are in the current build (same model and
+    bare_weight) keeps its vectors from there; only new or changed passages are embedded.
+    """
     documents = load_corpus(settings.corpus_dir) if documents is None else documents
     passages = corpus_passages(documents)
     if not passages:
@@ -67,21 +68,41 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     duplicate = _first_duplicate([p.id for p in passages])
     if duplicate:
         raise GuidekbError("build_failed", f"two passages share the id {duplicate}", 500)
-    embedder = embedder or load_embedder(settings.model)
-    log(f"embedding {len(passages)} passages with {embedder.name}")
+    previous = previous_vectors(settings, embedder.name if embedder else settings.model, log) if incremental else None
+    if previous is not None and embedder is not None and (
+            previous.model != {"name": embedder.name, "dim": embedder.dim}
+            or has_latent_terms(embedder) != (previous.latent is not None)):
+        previous = None
+    keys = [key(p) for p in passages]
+    fresh = [i for i, k in enumerate(keys) if previous is None or k not in previous.dense]
+    if fresh or previous is None:  # a build that reuses every vector needs no model
+        embedder = embedder or load_embedder(settings.model)
+    model = {"name": embedder.name, "dim": embedder.dim} if embedder is not None else previous.model
+    log(f"embedding {len(fresh)} of {len(passages)} passages with {model['name']}"
+        f"{f' (reusing {len(passages) - len(fresh)})' if previous is not None else ''}")
 
     t0 = time.perf_counter()
-    ids = [p.id for p in passages]
-    bare = embed_checked(embedder, [p.text for p in passages], ids)
-    in_context = embed_checked(embedder, [p.embedding_text() for p in passages], ids)
+    todo = [passages[i] for i in fresh]
+    ids = [p.id for p in todo]
+    dim = model["dim"]
+    bare = embed_checked(embedder, [p.text for p in todo], ids) if todo else np.zeros((0, dim), np.float32)
+    in_context = embed_checked(embedder, [p.embedding_text() for p in todo], ids) if todo else bare
     # one vector whose dot product with a query is the weighted sum of both cosines: no extra search cost
-    vectors = settings.bare_weight * bare + (1.0 - settings.bare_weight) * in_context
-    latent = embedder.latent_terms([p.text for p in passages]) if has_latent_terms(embedder) else None
-    units = [(i, s, e) for i, p in enumerate(passages) for s, e in _multi_units(p)]
-    unit_texts = [passages[i].text[s:e] for i, s, e in units]
-    unit_vectors = (embed_checked(embedder, unit_texts, [passages[i].id for i, _, _ in units])
-                    if units else np.zeros((0, embedder.dim), np.float32))
-    unit_latent = embedder.latent_terms(unit_texts) if latent is not None and units else None
+    fresh_vectors = settings.bare_weight * bare + (1.0 - settings.bare_weight) * in_context
+    vectors = np.zeros((len(passages), dim), np.float32)
+    vectors[fresh] = fresh_vectors
+    fresh_set = set(fresh)
+    reused = [i for i in range(len(passages)) if i not in fresh_set]
+    if reused:
+        vectors[reused] = np.stack([previous.dense[keys[i]] for i in reused])
+    with_latent = has_latent_terms(embedder) if embedder is not None else previous.latent is not None
+    latent = None
+    if with_latent:
+        new_latent = embedder.latent_terms([p.text for p in todo]) if todo else None
+        latent = assemble_rows(len(passages), fresh, new_latent, reused,
+                                [previous.latent_row[keys[i]] for i in reused], previous.latent if previous else None)
+    units, unit_vectors, unit_latent, new_units = _unit_vectors(passages, fresh_set, keys, previous, embedder, dim,
+                                                                latent is not None)
     embed_seconds = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -102,12 +123,13 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
             LatentIndex(unit_latent).save(build_dir / UNIT_LATENT)
         languages = sorted({p.language for p in passages})
         commit_build(index_dir, build_dir, {
-            "model": {"name": embedder.name, "dim": embedder.dim},
+            "model": model,
             "signals": ["dense", "bm25", *(["latent"] if latent is not None else [])],
             "bare_weight": settings.bare_weight,
             "corpus_hash": corpus_fingerprint(settings, documents),
             "passage_count": len(passages),
             "unit_count": len(units),
+            "embedded": {"passages": len(fresh), "reused": len(reused), "units": len(new_units)},
             "languages": languages,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         })
@@ -116,7 +138,29 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
         raise
     index_seconds = time.perf_counter() - t1
     log(f"index written to {index_dir} ({embed_seconds:.1f}s embedding, {index_seconds:.1f}s indexing)")
-    return BuildReport(index_dir, len(passages), languages, embed_seconds, index_seconds)
+    return BuildReport(index_dir, len(passages), languages, embed_seconds, index_seconds, len(fresh), len(reused))
+
+
+def _unit_vectors(passages: list[Passage], fresh: set[int], keys, previous: PreviousVectors | None,
+                  embedder: Embedder | None, dim: int, with_latent: bool):
+    """Highlight units of every passage with their vectors: embedded for `fresh` passages, else reused."""
+    units = [(i, s, e) for i, p in enumerate(passages) for s, e in _multi_units(p)]
+    unit_texts = [passages[i].text[s:e] for i, s, e in units]
+    new_units = [u for u, (i, _, _) in enumerate(units) if i in fresh]
+    old_units = [u for u, (i, _, _) in enumerate(units) if i not in fresh]
+    old_unit_rows = previous_unit_rows(previous, [units[u] for u in old_units], keys) if old_units else []
+    unit_vectors = np.zeros((len(units), dim), np.float32)
+    if new_units:
+        unit_vectors[new_units] = embed_checked(embedder, [unit_texts[u] for u in new_units],
+                                                [passages[units[u][0]].id for u in new_units])
+    if old_units:
+        unit_vectors[old_units] = previous.unit_vectors[old_unit_rows]
+    unit_latent = None
+    if with_latent and units:
+        new_unit_latent = embedder.latent_terms([unit_texts[u] for u in new_units]) if new_units else None
+        unit_latent = assemble_rows(len(units), new_units, new_unit_latent, old_units, old_unit_rows,
+                                     previous.unit_latent if previous else None)
+    return units, unit_vectors, unit_latent, new_units
 
 
 def _multi_units(passage: Passage) -> list[tuple[int, int]]:

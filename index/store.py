@@ -18,6 +18,14 @@ from ingest.errors import GuidekbError
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "current"
+# the files of a build
+PASSAGES = "passages.jsonl"
+VECTORS = "dense.faiss"
+LATENT = "latent.npz"
+BM25_DIR = "bm25"
+UNITS = "units.json"
+UNIT_VECTORS = "units.npy"
+UNIT_LATENT = "units_latent.npz"
 REQUIRED = ("format_version", "model", "corpus_hash", "passage_count", "languages", "built_at", "files")
 
 

@@ -181,11 +181,39 @@ def ingest_files(paths: list[Path], corpus_dir: Path, language: str | None = Non
         if held.get(url_, c.record["source"]) != c.record["source"]:
             raise GuidekbError("bad_input", f"the corpus already holds {url_} as {held[url_]}: remove that page "
                                f"and its record first, or ingest {c.path} with another --url")
-    corpus_dir.mkdir(parents=True, exist_ok=True)
     for c in converted:
-        if c.original is not None:
-            _write_atomic(corpus_dir / f"{c.stem}{c.original_suffix}", c.original)
-        _write_atomic(corpus_dir / c.record["source"], c.text.encode("utf-8"))
-        _write_atomic(corpus_dir / f"{c.stem}{META_SUFFIX}",
-                      (json.dumps(c.record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_converted(c, corpus_dir)
     return converted
+
+
+def convert_html(html: str, name: str, url: str, language: str | None = None) -> Converted:
+    """Convert a page fetched from `url` (the crawler's entry into the same conversion `ingest` uses)."""
+    return _convert_html(Path(name), html, language, url)
+
+
+def write_converted(c: Converted, corpus_dir: Path) -> None:
+    """Write one page, its original and its record (record last, so a crash leaves no record without its text)."""
+    corpus_dir = Path(corpus_dir)
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    if c.original is not None:
+        _write_atomic(corpus_dir / f"{c.stem}{c.original_suffix}", c.original)
+    _write_atomic(corpus_dir / c.record["source"], c.text.encode("utf-8"))
+    _write_atomic(corpus_dir / f"{c.stem}{META_SUFFIX}",
+                  (json.dumps(c.record, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def remove_page(corpus_dir: Path, url: str) -> bool:
+    """Remove the page held for `url` (record first, then its text and original); False if none is held."""
+    corpus_dir = Path(corpus_dir)
+    for record in corpus_dir.glob(f"*{META_SUFFIX}"):
+        try:
+            meta = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta, dict) and meta.get("url") == url:
+            record.unlink()
+            for key in ("source", "original"):
+                if isinstance(meta.get(key), str) and "/" not in meta[key]:
+                    (corpus_dir / meta[key]).unlink(missing_ok=True)
+            return True
+    return False

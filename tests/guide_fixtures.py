@@ -20,6 +20,10 @@ CHROME = {
            "Търсене в ръководството", "Този сайт използва бисквитки", "Приемам всички бисквитки", "На тази страница",
            "Начало", "Свържете се с екипа на Еразъм+", "Политика за поверителност",
            "Следвайте Европейската комисия в социалните мрежи"],
+    "de": ["Zum Hauptinhalt springen", "Logo der Europäischen Kommission", "Sprache auswählen", "English",
+           "Im Leitfaden suchen", "Diese Website verwendet Cookies", "Alle Cookies akzeptieren", "Auf dieser Seite",
+           "Startseite", "Kontakt zum Erasmus+-Team", "Datenschutzerklärung",
+           "Folgen Sie der Europäischen Kommission in den sozialen Medien"],
 }
 
 PAGES = {
@@ -62,15 +66,40 @@ PAGES = {
         "budget": "Помощта покрива пътуването на всеки ученик и на един придружаващ учител на всеки десет ученици.",
     },
 }
+# A third language for the crawler's fixture site (kept out of PAGES, which the ingest tests index as two languages).
+MORE_PAGES = {
+    "de": {
+        "path": "/de/programme-guide/part-b/test-action/field-trips",
+        "crumbs": ["Startseite", "Programmleitfaden", "Teil B"],
+        "title": "Testaktion: Schulausflüge",
+        "intro": "Dieser Text wurde vom guidekb-Team für Tests geschrieben; er ist nicht der offizielle Programmleitfaden.",
+        "h2a": "Wer kann einen Antrag stellen?",
+        "lead": "Ein Antrag kann von jeder der folgenden Einrichtungen eingereicht werden:",
+        "items": ["eine Grundschule oder weiterführende Schule, die mindestens zwanzig Schüler unterrichtet;",
+                  "ein kommunales Jugendzentrum mit eingetragenem Sitz."],
+        "h3": "Antragsfrist",
+        "deadline": "Die Antragsteller reichen ihr Formular bis zum 14. März um 12 Uhr Brüsseler Zeit bei der Nationalen Agentur ein",
+        "note": "Fällt der 14. März auf ein Wochenende, verschiebt sich die Frist auf den nächsten Arbeitstag.",
+        "h2b": "Finanzierungsregeln",
+        "table_caption": "Zuschuss pro Teilnehmer",
+        "table_head": ["Entfernung", "Betrag"],
+        "table_rows": [["10 bis 99 km", "23 EUR"], ["100 bis 499 km", "180 EUR"]],
+        "h2c": "Reisebudget",
+        "budget": "Der Zuschuss deckt die Hin- und Rückreise jedes Schülers und einer Begleitlehrkraft je zehn Schüler.",
+    },
+}
+
+
+ALL_PAGES = {**PAGES, **MORE_PAGES}
 
 
 def page_url(lang: str) -> str:
-    return SITE + PAGES[lang]["path"]
+    return SITE + ALL_PAGES[lang]["path"]
 
 
-def guide_html(lang: str, lang_attribute: str | None = None, canonical: bool = True) -> str:
-    """A saved guide page as the official site serves it, with all its chrome."""
-    p, c = PAGES[lang], CHROME[lang]
+def guide_html(lang: str, lang_attribute: str | None = None, canonical: bool = True, page: dict | None = None) -> str:
+    """A saved guide page as the official site serves it, with all its chrome (`page`: other text, same layout)."""
+    p, c = page or ALL_PAGES[lang], CHROME[lang]
     prefix = p["path"].split("/programme-guide")[0]
     hrefs = [f"{prefix}/", f"{prefix}/programme-guide", f"{prefix}/programme-guide/part-b"]
     crumbs = "".join(f'<li class="ecl-breadcrumb__segment"><a class="ecl-breadcrumb__link" href="{h}">{x}</a></li>'
