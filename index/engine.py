@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -25,6 +27,7 @@ from .settings import Settings
 from .store import current_build, read_manifest
 
 _build_lock = threading.Lock()
+log = logging.getLogger("guidekb")
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,8 @@ class QueryVectors:
 
     text: str
     language: str
-    dense: np.ndarray
-    latent: object  # scipy CSR row, or None when the model has no latent-term head
+    dense: np.ndarray | None  # None when the model failed: the search is degraded to BM25
+    latent: object  # scipy CSR row, or None when the model has no latent-term head (or failed)
     asks_who: bool
 
 
@@ -49,6 +52,7 @@ class LoadedIndex:
     units: dict[int, list[tuple[int, int, int]]]  # passage -> [(unit row, start, end)]
     unit_vectors: np.ndarray
     unit_latent: LatentIndex | None
+    path: Path | None = None  # the build folder it was read from
 
     @classmethod
     def load(cls, build_dir) -> "LoadedIndex":
@@ -81,7 +85,7 @@ class LoadedIndex:
         for row, (passage, start, end) in enumerate(unit_rows):
             units.setdefault(passage, []).append((row, start, end))
         actors = np.array([names_actor(p.text) for p in passages], dtype=np.float32)
-        return cls(manifest, passages, dense, lexical, latent, actors, units, unit_vectors, unit_latent)
+        return cls(manifest, passages, dense, lexical, latent, actors, units, unit_vectors, unit_latent, Path(build_dir))
 
 
 class SearchEngine:
@@ -136,11 +140,14 @@ class SearchEngine:
         query, k, lang = self.validate(query, k, lang)
         language = lang or detect_language(query)
         query_vectors = self._query_vectors(query, language)
+        degraded = query_vectors.dense is None
         signals = self._signals(query_vectors)
         weights = {**self.weights(), **(weights or {})}
-        ranked = FUSERS[fusion or self.settings.fusion](signals, weights, k=self.settings.rrf_k)
+        fuse = FUSERS["bm25" if degraded else fusion or self.settings.fusion]
+        ranked = fuse(signals, weights, k=self.settings.rrf_k)
         hits = [self._hit(i, score, rank, query_vectors, weights) for rank, (i, score) in enumerate(ranked[:k], 1)]
-        return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits)
+        return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits,
+                              degraded=degraded)
 
     def weights(self) -> dict[str, float]:
         s = self.settings
@@ -148,14 +155,21 @@ class SearchEngine:
                 "bm25": s.lexical_weight, "intent": s.intent_weight}
 
     def _query_vectors(self, query: str, language: str) -> QueryVectors:
-        latent = self.embedder.latent_terms([query]) if self.index.latent is not None else None
-        return QueryVectors(query, language, self.embedder.embed_queries([query])[0], latent, asks_who(query, language))
+        try:
+            latent = self.embedder.latent_terms([query]) if self.index.latent is not None else None
+            dense = self.embedder.embed_queries([query])[0]
+        except Exception:  # a model that fails must not take search down: answer from BM25, marked degraded
+            log.exception("embedding the question failed: answering from BM25 alone")
+            latent, dense = None, None
+        return QueryVectors(query, language, dense, latent, asks_who(query, language))
 
     def _signals(self, q: QueryVectors) -> dict[str, dict[int, float]]:
         """Each signal's score for the union of every retriever's top candidates."""
         n = self.settings.candidates
-        dense_ids, _ = self.index.dense.search(q.dense, n)
         bm25 = self._lexical_scores(q.text, q.language)
+        if q.dense is None:
+            return {"bm25": {i: float(s) for i, s in enumerate(bm25) if s > 0}}
+        dense_ids, _ = self.index.dense.search(q.dense, n)
         candidates = set(int(i) for i in dense_ids) | set(_top(bm25, n))
         latent = None
         if q.latent is not None:
@@ -179,7 +193,7 @@ class SearchEngine:
     def _hit(self, i: int, score: float, rank: int, q: QueryVectors, weights: dict[str, float]) -> Hit:
         p = self.index.passages[i]
         start, end = 0, len(p.text)
-        units = self.index.units.get(i)
+        units = self.index.units.get(i) if q.dense is not None else None  # degraded: the whole passage
         if units:
             rows = [row for row, _, _ in units]
             signals = {"dense": self.index.unit_vectors[rows] @ q.dense}
@@ -202,7 +216,8 @@ class SearchEngine:
     def status(self) -> dict:
         m = self.index.manifest
         return {"model": m["model"]["name"], "passages": m["passage_count"], "languages": m["languages"],
-                "built_at": m["built_at"], "corpus_hash": m["corpus_hash"]}
+                "built_at": m["built_at"], "corpus_hash": m["corpus_hash"],
+                **({"build": self.index.path.name} if self.index.path else {})}
 
 
 def validate_query(s: Settings, query, k, lang) -> tuple[str, int, str | None]:

@@ -39,6 +39,7 @@ class SearchResponse(BaseModel):
     language: str = Field(description="detected or given query language")
     language_detected: bool
     passages: list[Hit]
+    degraded: bool = Field(False, description="true when the embedding model failed and the ranking is BM25 alone")
 
 
 class PassageRecord(BaseModel):

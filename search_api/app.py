@@ -11,31 +11,45 @@ from typing import Annotated
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
-from . import errors, filters, page
-from .middleware import MAX_BODY_BYTES, BodyLimitMiddleware, RequestIdMiddleware, Utf8QueryMiddleware
+from . import errors, filters, metrics, page, reload
+from .middleware import (MAX_BODY_BYTES, BodyLimitMiddleware, ConcurrencyLimitMiddleware, RequestIdMiddleware,
+                         Utf8QueryMiddleware)
 from .schemas import AskRequest, ErrorResponse, PassageRecord, SearchParams, SearchResponse
 
 log = logging.getLogger("guidekb")
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 500, 503)}
+MAX_IN_FLIGHT = 16  # searches answered at once; the 2-core reference machine saturates well below this
+MAX_WAIT = 0.5  # seconds a search may wait for a slot before it is shed with 503
 
 
-def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The app around one engine: the given one (tests), else one opened from `settings` at start-up."""
+def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES, max_in_flight: int = MAX_IN_FLIGHT,
+               max_wait: float = MAX_WAIT, admin_token: str | None = None) -> FastAPI:
+    """The app around one engine: the given one (tests), else one opened from `settings` at start-up.
+
+    `admin_token` switches on POST /admin/reload (Bearer token); SIGHUP reloads too when the server runs the app.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if getattr(app.state, "engine", None) is None:
             from index import SearchEngine, build_settings  # heavy: only when the server starts
 
-            app.state.engine = SearchEngine.open(settings or build_settings(), log=log.info)
+            app.state.settings = app.state.settings or build_settings()
+            app.state.engine = SearchEngine.open(app.state.settings, log=log.info)
+        reload.install_sighup(app)
         yield
 
     app = FastAPI(title="guidekb", summary="Ask the Erasmus+ Programme Guide; get cited passages.",
                   lifespan=lifespan)
     app.state.engine = engine
+    app.state.settings = settings or (engine.settings if engine is not None else None)
+    app.state.metrics = observed = metrics.Metrics()
     errors.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(Utf8QueryMiddleware)
+    app.add_middleware(ConcurrencyLimitMiddleware, max_in_flight=max_in_flight, max_wait=max_wait,
+                       on_shed=lambda path: observed.shed.labels(path).inc())
+    app.add_middleware(metrics.AccessLogMiddleware, metrics=observed)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, so even a 413 carries the id
 
     # sync routes: the engine is CPU-bound, FastAPI runs these in its threadpool
@@ -66,4 +80,7 @@ def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES)
         return JSONResponse({"status": "ready", **engine.status()})
 
     page.install(app)
+    metrics.install(app, observed)
+    if admin_token:
+        reload.install_route(app, admin_token)
     return app

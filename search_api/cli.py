@@ -109,12 +109,14 @@ def format_misses(result: dict) -> str:
 def cmd_build(args) -> None:
     from index.build import build_index
 
-    report = build_index(_settings(args), log=_log)
+    report = build_index(_settings(args), log=_log, incremental=not args.full)
     if args.json:
         _emit_json({"index_dir": str(report.index_dir), "passages": report.passages, "languages": report.languages,
+                    "embedded": report.embedded, "reused": report.reused,
                     "embed_seconds": round(report.embed_seconds, 3), "index_seconds": round(report.index_seconds, 3)})
         return
-    print(f"passages:  {report.passages}\nlanguages: {', '.join(report.languages)}\nindex:     {report.index_dir}\n"
+    print(f"passages:  {report.passages} ({report.embedded} embedded, {report.reused} reused from the last build)\n"
+          f"languages: {', '.join(report.languages)}\nindex:     {report.index_dir}\n"
           f"time:      {report.embed_seconds:.1f}s embedding, {report.index_seconds:.1f}s indexing")
 
 
@@ -131,6 +133,33 @@ def cmd_ingest(args) -> None:
         print(f"{c.path} -> {corpus / r['source']}\n   {r['format']}, {r['language']}, {r['title']!r}, "
               f"edition {r['edition'] or 'not stated'}\n   {r['url']}")
     print("run `guidekb build` (or just `guidekb ask`) to index them")
+
+
+def cmd_crawl(args) -> None:
+    from ingest.crawl import crawl
+
+    corpus = _settings(args).corpus_dir
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, url: str) -> None:
+        print(f"\r\x1b[K[{done}] {url[-90:]}", end="", file=sys.stderr, flush=True)
+
+    report = crawl(corpus, [c for c in args.languages.split(",") if c.strip()], base_url=args.base_url,
+                   max_pages=args.max_pages, delay=args.delay, max_bytes=args.max_bytes, log=_log if not tty else
+                   (lambda m: print(f"\r\x1b[K{m}", file=sys.stderr)), progress=progress if tty else None)
+    if tty:
+        print(file=sys.stderr)
+    if args.json:
+        _emit_json({"corpus": str(corpus), **report.to_dict()})
+        return
+    print(f"fetched {report.fetched}, unchanged {report.unchanged}, new {report.new}, changed {report.changed}, "
+          f"removed {report.removed}, failed {len(report.failed)}, disallowed by robots.txt {report.skipped_robots}")
+    for url, reason in report.failed.items():
+        print(f"   failed {url}: {reason}")
+    if not report.complete:
+        print("stopped at --max-pages: run the same command again to continue")
+    if report.new or report.changed or report.removed:
+        print("run `guidekb build` (or just `guidekb ask`) to index the changes")
 
 
 def cmd_ask(args) -> None:
@@ -185,11 +214,20 @@ def cmd_serve(args) -> None:
 
     from index import SearchEngine
 
-    from .app import create_app
+    from ingest import GuidekbError
 
+    from .app import create_app
+    from .metrics import configure_logging
+
+    if args.max_in_flight < 1 or not args.max_wait >= 0:
+        raise GuidekbError("invalid_setting", "--max-in-flight must be at least 1 and --max-wait not negative")
     settings = _settings(args)
     engine = SearchEngine.open(settings, log=_log)  # before binding the port, so errors print like any other
-    uvicorn.run(create_app(settings, engine), host=args.host, port=args.port, log_level=args.log_level)
+    configure_logging()
+    app = create_app(settings, engine, max_in_flight=args.max_in_flight, max_wait=args.max_wait,
+                     admin_token=os.environ.get("GUIDEKB_ADMIN_TOKEN") or None)  # never on the command line
+    # our access log (one JSON line per request) replaces uvicorn's
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
 
 
 def cmd_bench(args) -> None:
@@ -236,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("build", parents=[common, as_json], help="build (or rebuild) the index of a corpus")
+    p.add_argument("--full", action="store_true", help="embed every passage again instead of reusing unchanged ones")
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("ingest", parents=[common, as_json], help="add local HTML, PDF or text files to a corpus")
@@ -243,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", metavar="xx", help="language of the file(s); checked against the file itself")
     p.add_argument("--url", help="official URL of the one file (default: the HTML page's canonical link)")
     p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("crawl", parents=[common, as_json], help="fetch the guide's pages from the official site into a corpus")
+    p.add_argument("--languages", required=True, metavar="xx,yy", help="languages to crawl, e.g. bg,en,de")
+    p.add_argument("--base-url", default="https://erasmus-plus.ec.europa.eu", metavar="URL", help="site to crawl")
+    p.add_argument("--max-pages", type=int, default=5000, metavar="N", help="most pages requested in one run (default 5000)")
+    p.add_argument("--delay", type=float, default=1.0, metavar="SECONDS",
+                   help="pause between requests (default 1; a longer Crawl-delay in robots.txt wins)")
+    p.add_argument("--max-bytes", type=int, default=5_000_000, metavar="N", help="largest page accepted (default 5 MB)")
+    p.set_defaults(run=cmd_crawl)
 
     p = sub.add_parser("ask", parents=[common, as_json], help="ask a question, get ranked passages with citations")
     p.add_argument("question")
@@ -266,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--max-in-flight", type=int, default=16, metavar="N",
+                   help="searches answered at once; more wait up to --max-wait, then get 503 (default 16)")
+    p.add_argument("--max-wait", type=float, default=0.5, metavar="S",
+                   help="seconds a search may wait for a free slot before it is shed (default 0.5)")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("bench", parents=[as_json], help="benchmark quality, latency, throughput and memory; write a report")

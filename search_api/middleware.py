@@ -1,6 +1,7 @@
-"""Pure ASGI middleware: a request id on every answer, a UTF-8 query string, a cap on request body size."""
+"""Pure ASGI middleware: request ids, a UTF-8 query string, a cap on body size, a cap on searches in flight."""
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from urllib.parse import unquote_to_bytes
@@ -101,3 +102,48 @@ class BodyLimitMiddleware:
                 raise
         if over and not started:
             await self._too_large()(scope, receive, send)
+
+
+class ConcurrencyLimitMiddleware:
+    """At most `max_in_flight` requests to `paths` at once; past that, wait up to `max_wait` s, then shed with 503.
+
+    A bounded queue instead of an unbounded one: under overload the caller learns at once to come back
+    (Retry-After), and latency for the requests admitted stays that of a loaded, not a swamped, server.
+    """
+
+    def __init__(self, app: ASGIApp, max_in_flight: int = 16, max_wait: float = 0.5,
+                 paths: tuple[str, ...] = ("/search", "/ask"), on_shed=None) -> None:
+        if max_in_flight < 1 or max_wait < 0:
+            raise ValueError("max_in_flight must be at least 1 and max_wait not negative")
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.max_wait = max_wait
+        self.paths = paths
+        self.on_shed = on_shed or (lambda path: None)
+        self.in_flight = 0
+        self._slots: asyncio.Semaphore | None = None  # made on first use, inside the server's event loop
+        self._loop = None
+
+    def _shed(self):
+        return error_response(503, "overloaded",
+                              f"the server is answering {self.max_in_flight} searches already: retry in a second",
+                              headers={"Retry-After": "1"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            return await self.app(scope, receive, send)
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a semaphore belongs to one loop (a test client may run several in turn)
+            self._slots, self._loop = asyncio.Semaphore(self.max_in_flight), loop
+        try:
+            async with asyncio.timeout(self.max_wait):  # a cancelled acquire gives its slot back
+                await self._slots.acquire()
+        except TimeoutError:
+            self.on_shed(scope["path"])
+            return await self._shed()(scope, receive, send)
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self._slots.release()
