@@ -103,7 +103,7 @@ def write_report(results: dict, path: Path) -> None:
               ""]
     if sb["embed_seconds"]:
         per = sb["embed_seconds"] / sb["passages"]
-        lines += [f"At that rate a real build's embedding would take ≈ "
+        lines += ["At that rate a real build's embedding would take ≈ "
                   + ", ".join(f"{_f(s['passages'] * per / 60)} min for {_label(s)}" for s in sizes)
                   + " (estimate, not measured: why the scale-up reuses vectors).", ""]
     rows = []

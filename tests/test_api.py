@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from index import SearchEngine
 from search_api.app import create_app
+from server_utils import running_server
 
 QUESTION = "who manages capacity building in youth?"
 HIT_KEYS = {"id", "text", "highlight", "language", "score", "rank", "citation"}
@@ -129,37 +126,9 @@ def test_engine_opened_once_at_startup(monkeypatch, engine, settings):
 
 
 # -- a real server --------------------------------------------------------------------------------------
-def guidekb_command() -> list[str]:
-    script = Path(sys.executable).with_name("guidekb")
-    assert script.exists(), "the guidekb console script is missing: pip install -e '.[test]'"
-    return [str(script)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.server
 def test_real_server_end_to_end(engine, corpus_dir, tmp_path):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "server.log", "w+b")
-    server = subprocess.Popen(guidekb_command() + ["serve", "--host", "127.0.0.1", "--port", str(port),
-                                                   "--corpus", str(corpus_dir)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"server exited early: {(tmp_path / 'server.log').read_text()}"
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not answer /health within 60 s"
-            time.sleep(0.2)
-
+    with running_server(corpus_dir, tmp_path / "server.log") as (base, _):
         expected = engine.search(QUESTION, k=5)
         got = httpx.get(f"{base}/search", params={"q": QUESTION, "k": 5}, timeout=30)
         assert got.status_code == 200
@@ -173,11 +142,3 @@ def test_real_server_end_to_end(engine, corpus_dir, tmp_path):
 
         missing = httpx.get(f"{base}/passages/no-such-id", timeout=30)
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "passage_not_found"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()

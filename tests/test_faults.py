@@ -1,7 +1,6 @@
 """Faults: a damaged index at start-up, a build killed at any point, a model that fails at query time."""
 from __future__ import annotations
 
-import json
 import random
 import subprocess
 import time

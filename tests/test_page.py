@@ -5,16 +5,15 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from conftest import copy_corpus
-from test_api import QUESTION, free_port, guidekb_command
+from server_utils import running_server
+from test_api import QUESTION
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -51,40 +50,10 @@ Eligible participants in youth exchanges include:
 EN_URL = "https://erasmus-plus.ec.europa.eu/programme-guide/part-b/key-action-1"
 
 
-@contextmanager
-def running_server(corpus: Path, log_path: Path, timeout: float = 180):
-    """`guidekb serve` on a free port of 127.0.0.1, ready (index loaded) when this yields its base URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = open(log_path, "w+b")
-    server = subprocess.Popen(guidekb_command() + ["serve", "--host", "127.0.0.1", "--port", str(port),
-                                                   "--corpus", str(corpus)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert server.poll() is None, f"server exited early: {log_path.read_text()}"
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"server not ready within {timeout} s: {log_path.read_text()}"
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def server(engine, corpus_dir, tmp_path_factory):
     """The bundled corpus (its index is the session's, already built by `engine`)."""
-    with running_server(corpus_dir, tmp_path_factory.mktemp("serve") / "server.log") as base:
+    with running_server(corpus_dir, tmp_path_factory.mktemp("serve") / "server.log", timeout=180) as (base, _):
         yield base
 
 
@@ -98,7 +67,7 @@ def bilingual_server(tmp_path_factory):
             "title": "Key Action 1: Learning mobility of individuals", "section_path": ["Part B"], "url": EN_URL,
             "edition": None}
     (corpus / "en_ka1.meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    with running_server(corpus, corpus.parent / "server.log") as base:
+    with running_server(corpus, corpus.parent / "server.log", timeout=180) as (base, _):
         yield base
 
 
