@@ -142,6 +142,18 @@ class Server:
                 self.proc.wait()
 
 
+def _timed_search(client, q: str) -> float | None:
+    """Seconds for one GET /search answered 200, or None for any other answer or a transport error."""
+    import httpx
+
+    t0 = time.perf_counter()
+    try:
+        ok = client.get("/search", params={"q": q, "k": 5}).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return time.perf_counter() - t0 if ok else None
+
+
 def http_sequential(url: str, queries: Sequence[str], budget: float = 60.0) -> dict:
     """GET /search one request at a time: client-measured round trip per request."""
     import httpx
@@ -150,15 +162,11 @@ def http_sequential(url: str, queries: Sequence[str], budget: float = 60.0) -> d
     with httpx.Client(base_url=url, timeout=60) as client:
         client.get("/search", params={"q": queries[0], "k": 5})  # warm the connection
         for q in queries:
-            t0 = time.perf_counter()
-            try:
-                ok = client.get("/search", params={"q": q, "k": 5}).status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                times.append(time.perf_counter() - t0)
-            else:
+            seconds = _timed_search(client, q)
+            if seconds is None:
                 errors += 1
+            else:
+                times.append(seconds)
             if time.monotonic() > t_end:
                 break
     return {**percentiles(times), "errors": errors}
@@ -181,16 +189,12 @@ def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds:
             while time.monotonic() < stop_at[0]:
                 q = queries[i % len(queries)]
                 i += clients
-                t0 = time.perf_counter()
-                try:
-                    ok = client.get("/search", params={"q": q, "k": 5}).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                seconds = _timed_search(client, q)
                 with lock:
-                    if ok:
-                        times.append(time.perf_counter() - t0)
-                    else:
+                    if seconds is None:
                         errors[0] += 1
+                    else:
+                        times.append(seconds)
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(clients)]
     for t in threads:

@@ -199,16 +199,9 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
             for p, alpha in (("p50_ms", 1.0), ("p95_ms", 0.6), ("p99_ms", 0.35)):
                 vals = [s.get(key, {}).get(p, float("nan")) for s in sizes]
                 ax.plot(n, vals, style, alpha=alpha, label=f"{label} {p[:3]}")
-        ax.set_xscale("log")
         ax.set_xlabel("passages (synthetic scale-up)")
         ax.set_ylabel("ms per query")
-        ax.set_title("Query latency")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / PLOTS["latency"], dpi=110)
-        plt.close(fig)
-        written["latency"] = PLOTS["latency"]
+        written["latency"] = _save_plot(plt, fig, ax, out, "latency", "Query latency")
 
         fig, ax = plt.subplots(figsize=(7, 4.5))
         ax.plot(n, [s["faiss"]["flat"]["p50_ms"] for s in sizes], "-o", label="IndexFlatIP p50")
@@ -217,18 +210,23 @@ def write_plots(results: dict, out: Path) -> dict[str, str]:
             ax.plot(n, vals, "--s", label=f"HNSW M=32 ef={ef} p50")
             for x, v, s in zip(n, vals, sizes):
                 ax.annotate(f"R@10 {s['faiss']['hnsw'][ef]['recall@10']:.2f}", (x, v), fontsize=7)
-        ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("vectors")
         ax.set_ylabel("ms per query (k=50)")
-        ax.set_title("FAISS: exact vs HNSW")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out / PLOTS["faiss"], dpi=110)
-        plt.close(fig)
-        written["faiss"] = PLOTS["faiss"]
+        written["faiss"] = _save_plot(plt, fig, ax, out, "faiss", "FAISS: exact vs HNSW")
     return written
+
+
+def _save_plot(plt, fig, ax, out, name: str, title: str) -> str:
+    """Log x axis, title, legend and grid, then write PLOTS[name] into `out`; returns the file name."""
+    ax.set_xscale("log")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / PLOTS[name], dpi=110)
+    plt.close(fig)
+    return PLOTS[name]
 
 
 def summary(results: dict) -> str:
