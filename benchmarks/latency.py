@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -11,9 +12,21 @@ from .machine import free_port, guidekb_command, percentiles, run_child, vm_hwm_
 
 
 def in_process(engine, queries: Sequence[str], warmup: int = 3, budget: float = 120.0) -> dict:
-    """SearchEngine.search wall time per query (k=5, language detected), after a few warm-up queries."""
+    """SearchEngine.search wall time per query (k=5, language detected), after a few warm-up queries.
+
+    Cold (the headline): the engine's question cache is emptied first and every timed question is new to it.
+    Warm: the same questions again, each now a cache hit (the model passes skipped), reported apart.
+    """
     for q in queries[:warmup]:
-        engine.search(q, k=5)
+        engine.search(f"{q} (warm-up)", k=5)  # not one of the timed texts
+    cache = _clear_cache(engine)
+    cold = _time_searches(engine, queries, budget)
+    hits = cache.hits if cache is not None else 0
+    warm = _time_searches(engine, queries[: cold["n"]], budget)
+    return {**cold, "cache_hits": hits, "warm": warm}
+
+
+def _time_searches(engine, queries: Sequence[str], budget: float) -> dict:
     times, t_end = [], time.monotonic() + budget
     for q in queries:
         t0 = time.perf_counter()
@@ -22,6 +35,14 @@ def in_process(engine, queries: Sequence[str], warmup: int = 3, budget: float = 
         if time.monotonic() > t_end:
             break
     return percentiles(times)
+
+
+def _clear_cache(engine):
+    """Empty the engine's question cache (made on its first search); returns it, or None without one."""
+    cache = getattr(engine, "query_cache", None)
+    if cache is not None:
+        cache.clear()
+    return cache
 
 
 def stages(engine, queries: Sequence[str], dense_vectors, latent_rows, budget: float = 120.0) -> dict:
@@ -54,30 +75,51 @@ def stages(engine, queries: Sequence[str], dense_vectors, latent_rows, budget: f
 
 
 def query_embedding(engine, queries: Sequence[str]) -> dict:
-    """The model's share of a query: the dense and latent-term encodings of the question alone."""
-    has_latent = callable(getattr(engine.embedder, "latent_terms", None)) and engine.index.latent is not None
-    times = []
+    """The model's share of a query: encoding the question, as the engine does it (dense and latent-term passes
+    side by side) and, interleaved question by question, one pass after the other (how it was done before)."""
+    from index.embed import encode_query
+
+    latent = callable(getattr(engine.embedder, "latent_terms", None)) and engine.index.latent is not None
+    parallel, sequential = [], []
     for q in queries:
         t0 = time.perf_counter()
+        encode_query(engine.embedder, q, latent)
+        t1 = time.perf_counter()
         engine.embedder.embed_queries([q])
-        if has_latent:
+        if latent:
             engine.embedder.latent_terms([q])
-        times.append(time.perf_counter() - t0)
-    return percentiles(times)
+        t2 = time.perf_counter()
+        parallel.append(t1 - t0)
+        sequential.append(t2 - t1)
+    return {**percentiles(parallel), "sequential": percentiles(sequential)}
+
+
+def passages_of_about(texts: Sequence[str], chars: int = 300, count: int = 48) -> list[str]:
+    """`count` texts of about `chars` characters, made by joining consecutive real passages (cycling if needed)."""
+    out, current, i = [], "", 0
+    while len(out) < count and texts:
+        current = f"{current} {texts[i % len(texts)]}".strip()
+        i += 1
+        if len(current) >= chars * 0.9:
+            out.append(current[: int(chars * 1.2)])
+            current = ""
+    return out
 
 
 def embedding_throughput(embedder, texts: Sequence[str]) -> dict:
-    """Passages per second for the dense encoder and for the latent-term head, on real passage texts."""
+    """Passages per second for the dense encoder, the latent-term head and both (what a build needs per passage)."""
     texts = list(texts)
+    embedder.embed_passages(texts[:2])  # warm-up
     t0 = time.perf_counter()
     embedder.embed_passages(texts)
     dense = time.perf_counter() - t0
-    out = {"texts": len(texts), "dense_seconds": dense, "dense_per_s": len(texts) / dense}
+    out = {"texts": len(texts), "median_chars": sorted(len(t) for t in texts)[len(texts) // 2],
+           "dense_seconds": dense, "dense_per_s": len(texts) / dense}
     if callable(getattr(embedder, "latent_terms", None)):
         t0 = time.perf_counter()
         embedder.latent_terms(texts)
         latent = time.perf_counter() - t0
-        out.update(latent_seconds=latent, latent_per_s=len(texts) / latent)
+        out.update(latent_seconds=latent, latent_per_s=len(texts) / latent, both_per_s=len(texts) / (dense + latent))
     return out
 
 
@@ -111,11 +153,15 @@ class Server:
         cmd = guidekb_command("serve", "--corpus", str(self.corpus), "--index", str(self.index),
                               "--port", str(self.port), "--log-level", "warning")
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # a file, not a pipe: the server logs every request to stderr, and a pipe nobody reads fills up (64 KiB,
+        # some 300 requests) and then blocks the server mid-run
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._stderr)
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"guidekb serve exited: {self.proc.stderr.read().decode('utf-8', 'replace')[-500:]}")
+                self._stderr.seek(0)
+                raise RuntimeError(f"guidekb serve exited: {self._stderr.read().decode('utf-8', 'replace')[-500:]}")
             try:
                 status = httpx.get(self.url + "/ready", timeout=2).status_code
                 if status == 404:  # a server without a readiness endpoint answers only once loaded
@@ -140,6 +186,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if getattr(self, "_stderr", None) is not None:
+            self._stderr.close()
 
 
 def _timed_search(client, q: str) -> float | None:
@@ -160,7 +208,7 @@ def http_sequential(url: str, queries: Sequence[str], budget: float = 60.0) -> d
 
     times, errors, t_end = [], 0, time.monotonic() + budget
     with httpx.Client(base_url=url, timeout=60) as client:
-        client.get("/search", params={"q": queries[0], "k": 5})  # warm the connection
+        client.get("/search", params={"q": f"{queries[0]} (warm-up)", "k": 5})  # warm the connection, not the cache
         for q in queries:
             seconds = _timed_search(client, q)
             if seconds is None:
@@ -172,8 +220,13 @@ def http_sequential(url: str, queries: Sequence[str], budget: float = 60.0) -> d
     return {**percentiles(times), "errors": errors}
 
 
-def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds: float = 20.0) -> dict:
-    """`clients` threads, each with its own connection, sending GET /search back to back for `seconds`."""
+def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds: float = 20.0,
+                    distinct: bool = True) -> dict:
+    """`clients` threads, each with its own connection, sending GET /search back to back for `seconds`.
+
+    distinct: every request a text the server has not seen (the question plus its request number), so the
+    server's question cache never hits; otherwise the questions cycle and repeat (cache hits after the first round).
+    """
     import httpx
 
     lock = threading.Lock()
@@ -187,7 +240,7 @@ def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds:
             start.wait()
             i = offset
             while time.monotonic() < stop_at[0]:
-                q = queries[i % len(queries)]
+                q = f"{queries[i % len(queries)]} ({i})" if distinct else queries[i % len(queries)]
                 i += clients
                 seconds = _timed_search(client, q)
                 with lock:
@@ -205,7 +258,7 @@ def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds:
     for t in threads:
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - t0
-    return {"clients": clients, "seconds": elapsed, "ok": len(times), "errors": errors[0],
+    return {"clients": clients, "distinct": distinct, "seconds": elapsed, "ok": len(times), "errors": errors[0],
             "qps": len(times) / elapsed if elapsed else 0.0, "latency": percentiles(times)}
 
 

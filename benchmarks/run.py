@@ -64,10 +64,10 @@ def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None
     results["seed_passages"] = len(engine.index.passages)
     results["seed_pages"] = len({p.source for p in engine.index.passages})
 
-    from .latency import embedding_throughput, in_process, query_embedding, stages
+    from .latency import embedding_throughput, in_process, passages_of_about, query_embedding, stages
 
     log("embedding throughput and query-side model cost")
-    sample = [p.text for p in engine.index.passages][: 16 if cfg.quick else 55]
+    sample = passages_of_about([p.text for p in engine.index.passages], 300, 8 if cfg.quick else 48)
     results["embedding"] = embedding_throughput(engine.embedder, sample)
     results["query_embedding"] = query_embedding(engine, texts)
     results["seed_latency"] = in_process(engine, texts)
@@ -150,8 +150,10 @@ def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_buil
     t0 = time.perf_counter()
     write_corpus(seed_corpus, corpus, copies)
     row["corpus_write_seconds"] = time.perf_counter() - t0
+    vectors_file = folder / "vectors-fp32.npy"  # beside the index, for the FAISS comparison against exact fp32
     child = run_child([sys.executable, "-m", "benchmarks.synthetic", "--seed-build", str(seed_build), "--corpus",
-                       str(corpus), "--index", str(index), "--noise", str(cfg.noise)], timeout=7200)
+                       str(corpus), "--index", str(index), "--noise", str(cfg.noise),
+                       "--vectors-out", str(vectors_file)], timeout=7200)
     if child.returncode != 0:
         raise RuntimeError(f"synthetic index of {n} passages failed: {child.stderr[-800:]}")
     row["build"] = {**json.loads(child.stdout.strip().splitlines()[-1]), "wall_seconds": child.seconds,
@@ -169,9 +171,12 @@ def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_buil
     del engine
     gc.collect()
 
-    log(f"size {n}: FAISS Flat vs HNSW")
-    row["faiss"] = compare(current_build(index) / "dense.faiss", query_vectors,
+    log(f"size {n}: FAISS types (exact fp32, fp16 scan, HNSW)")
+    import numpy as np
+
+    row["faiss"] = compare(np.load(vectors_file), query_vectors,
                            group=seed_passages if row["build"]["periodic_layout"] else None)
+    vectors_file.unlink()
 
     log(f"size {n}: start-up to first answer (`guidekb ask` child)")
     row["startup"] = startup(corpus, index, STARTUP_QUESTION, runs=1 if cfg.quick else (3 if n <= 20000 else 2))
@@ -182,6 +187,8 @@ def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_buil
             row["serve_ready_seconds"] = server.ready_seconds
             row["http"] = http_sequential(server.url, texts[: cfg.http_requests])
             row["concurrent"] = http_concurrent(server.url, texts, cfg.clients, cfg.concurrent_seconds)
+            row["concurrent_repeated"] = http_concurrent(server.url, texts, cfg.clients, cfg.concurrent_seconds / 2,
+                                                         distinct=False)
             row["serve_peak_rss_mib"] = server.peak_rss_mib()
     except RuntimeError as exc:  # recorded in the report, the other sizes still run
         row["errors"]["serve"] = str(exc)

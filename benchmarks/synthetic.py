@@ -84,14 +84,20 @@ def _noisy_sparse(matrix, rows: np.ndarray, copies: np.ndarray, noise: float, rn
 
 
 def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, noise: float = 0.4,
-                          seed: int = 0) -> dict:
-    """Index `corpus_dir` (made by write_corpus) with the seed build's vectors; returns timings and counts."""
+                          seed: int = 0, vectors_out: Path | None = None) -> dict:
+    """Index `corpus_dir` (made by write_corpus) with the seed build's vectors; returns timings and counts.
+
+    `vectors_out`: also save the fp32 dense vectors there (.npy), for the FAISS comparison against exact search
+    (the index itself stores them as fp16 from index.dense.FP16_FROM vectors on).
+    """
     import faiss
     from scipy.sparse import load_npz
 
     from index import build_settings
-    from index.build import (BM25_DIR, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, _multi_units,
-                             corpus_fingerprint)
+    from index.align import ALIGNER_VERSION, align_corpus
+    from index.build import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS,
+                             VECTORS, _multi_units, corpus_fingerprint, english_pairs)
+    from index.glossary import mine_glossary
     from index.dense import DenseIndex
     from index.latent import LatentIndex
     from index.lexical import LexicalIndex
@@ -162,8 +168,11 @@ def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, n
                 fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         timings["passages_jsonl"] = time.perf_counter() - t2
         t = time.perf_counter()
-        DenseIndex.build(vectors).save(build_dir / VECTORS)
+        dense = DenseIndex.build(vectors)
+        dense.save(build_dir / VECTORS)
         timings["faiss"] = time.perf_counter() - t
+        if vectors_out is not None:
+            np.save(vectors_out, vectors.astype(np.float32))
         t = time.perf_counter()
         if latent is not None:
             LatentIndex(latent).save(build_dir / LATENT)
@@ -176,10 +185,21 @@ def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, n
         (build_dir / BM25_DIR).mkdir()
         LexicalIndex.build([p.embedding_text() for p in passages], [p.language for p in passages]).save(build_dir / BM25_DIR)
         timings["bm25"] = time.perf_counter() - t
+        # translations of a page aligned, and the glossary mined, as a real build does (none if one language)
+        t = time.perf_counter()
+        alignments, _ = align_corpus([p.id for p in passages], [p.page_url for p in passages],
+                                     [p.language for p in passages], [p.section for p in passages],
+                                     [len(p.text) for p in passages], vectors, seed_manifest["model"]["name"])
+        (build_dir / ALIGNMENTS).write_text(json.dumps({"version": ALIGNER_VERSION, "pages": alignments},
+                                                       ensure_ascii=False), encoding="utf-8")
+        glossary = mine_glossary(english_pairs(alignments, passages))
+        (build_dir / GLOSSARY).write_text(json.dumps(glossary.to_dict(), ensure_ascii=False), encoding="utf-8")
+        timings["alignments_glossary"] = time.perf_counter() - t
         t = time.perf_counter()
         commit_build(settings.resolved_index_dir, build_dir, {
             "model": seed_manifest["model"],
             "signals": seed_manifest["signals"],
+            "dense_index": dense.kind,
             "bare_weight": settings.bare_weight,
             "corpus_hash": corpus_fingerprint(settings),
             "passage_count": len(passages),
@@ -194,7 +214,7 @@ def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, n
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
     index_seconds = time.perf_counter() - t2
-    return {"passages": len(passages), "pages": int(copy_of.max()) + 1, "units": len(units),
+    return {"passages": len(passages), "dense_index": dense.kind, "pages": int(copy_of.max()) + 1, "units": len(units),
             # passage i copies seed passage i % seed count (records sort copy by copy, each cut like its seed)
             "periodic_layout": bool((origin == np.arange(len(origin)) % len(seed_passages)).all()),
             "unit_fallbacks": unit_fallbacks, "mean_cosine_to_seed": cosine, "ingest_seconds": ingest_seconds,
@@ -208,11 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--noise", type=float, default=0.4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--vectors-out", type=Path, help="also save the fp32 dense vectors here (.npy)")
     args = parser.parse_args(argv)
     from index.embed import configure_openmp
 
     configure_openmp()
-    result = build_synthetic_index(args.seed_build, args.corpus, args.index, args.noise, args.seed)
+    result = build_synthetic_index(args.seed_build, args.corpus, args.index, args.noise, args.seed, args.vectors_out)
     print(json.dumps(result))
     return 0
 

@@ -13,6 +13,8 @@ def citation_for(p: Passage) -> Citation:
     edition = p.edition or WEB_EDITION
     reference = (f"Erasmus+ Programme Guide ({edition}, {p.language.upper()}), {section}, "
                  f"passage {p.position} of {p.page_passages}: {p.url}")
+    if p.outdated:  # said in the pasted line too, so the reader knows to check the current text
+        reference += f" (outdated translation; current text: {p.current_text_url or 'the English page'})"
     return Citation(title=p.title, section=section, url=p.url, edition=edition, language=p.language,
                     position=Position(passage=p.position, of=p.page_passages, char_start=p.start, char_end=p.end),
-                    reference=reference)
+                    reference=reference, outdated=p.outdated, current_text_url=p.current_text_url if p.outdated else None)

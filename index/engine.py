@@ -6,23 +6,28 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ingest import GuidekbError, Passage, load_corpus
+from ingest.editions import normalise_edition
 
-from .build import BM25_DIR, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, build_index, corpus_fingerprint
-from .citation import citation_for
+from .build import ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, build_index, corpus_fingerprint
+from .citation import WEB_EDITION, citation_for
+from .counterparts import PREVAILING, Counterpart, Counterparts
 from .dense import DenseIndex
-from .embed import Embedder, configure_openmp, load_embedder
+from .embed import Embedder, configure_openmp, encode_query, load_embedder
 from .fusion import FUSERS
+from .glossary import Glossary, expand_query
 from .highlight import best_unit
 from .intent import asks_who, names_actor
 from .languages import UNDETERMINED, check_language, detect_language
 from .latent import LatentIndex
 from .lexical import LexicalIndex
-from .results import Hit, PassageRecord, SearchResponse
+from .query_cache import QueryCache, question_key
+from .results import (ConsistencyIssue, ConsistencyReport, FigureDifference, Hit, PassageRecord, SearchResponse, Translation,
+                      TranslationsResponse)
 from .settings import Settings
 from .store import current_build, read_manifest
 
@@ -52,6 +57,8 @@ class LoadedIndex:
     units: dict[int, list[tuple[int, int, int]]]  # passage -> [(unit row, start, end)]
     unit_vectors: np.ndarray
     unit_latent: LatentIndex | None
+    counterparts: Counterparts
+    glossary: Glossary
     path: Path | None = None  # the build folder it was read from
 
     @classmethod
@@ -85,7 +92,11 @@ class LoadedIndex:
         for row, (passage, start, end) in enumerate(unit_rows):
             units.setdefault(passage, []).append((row, start, end))
         actors = np.array([names_actor(p.text) for p in passages], dtype=np.float32)
-        return cls(manifest, passages, dense, lexical, latent, actors, units, unit_vectors, unit_latent, Path(build_dir))
+        alignments = json.loads((build_dir / ALIGNMENTS).read_text(encoding="utf-8"))["pages"]
+        counterparts = Counterparts.from_pages(alignments, {p.id: p.language for p in passages})
+        glossary = Glossary.from_dict(json.loads((build_dir / GLOSSARY).read_text(encoding="utf-8")))
+        return cls(manifest, passages, dense, lexical, latent, actors, units, unit_vectors, unit_latent, counterparts,
+                   glossary, Path(build_dir))
 
 
 class SearchEngine:
@@ -103,6 +114,10 @@ class SearchEngine:
         self.settings = settings
         self._by_id = {p.id: i for i, p in enumerate(index.passages)}
         self._languages = list(index.manifest["languages"])
+        self.counterparts = index.counterparts
+        self.query_cache = QueryCache()  # per engine: a reload opens a new engine, so a new, empty cache
+        self._row_language = np.array([p.language for p in index.passages])
+        self._row_edition = np.array([edition_label(p.edition) for p in index.passages])
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = True,
@@ -135,47 +150,121 @@ class SearchEngine:
         return validate_query(self.settings, query, k, lang)
 
     def search(self, query: str, k: int | None = None, lang: str | None = None, fusion: str | None = None,
-               weights: dict[str, float] | None = None) -> SearchResponse:
-        """Best passages for a question; `fusion` and `weights` override the settings (for evaluation)."""
+               weights: dict[str, float] | None = None, prefer: Sequence[str] | None = None,
+               languages: Sequence[str] | None = None, editions: Sequence[str] | None = None) -> SearchResponse:
+        """Best passages for a question, one per clause of the guide.
+
+        A passage that has an aligned counterpart in a `prefer`red language (default: the question's) is shown in
+        that language; the same clause never appears twice, whatever languages the index holds. `prefer=[]`
+        shows passages as ranked. `languages` and `editions` limit the passages searched (None: all).
+        `fusion` and `weights` override the settings (for evaluation).
+        """
         query, k, lang = self.validate(query, k, lang)
         language = lang or detect_language(query)
-        query_vectors = self._query_vectors(query, language)
-        degraded = query_vectors.dense is None
-        signals = self._signals(query_vectors)
+        prefer = [check_language(code) for code in prefer] if prefer is not None else (
+            [] if language == UNDETERMINED else [language])
+        allowed = self._allowed(languages, editions)
         weights = {**self.weights(), **(weights or {})}
+        expanded = self._expand(query, language) if weights.get("glossary") else query
+        query_vectors = self._query_vectors(expanded, language)
+        degraded = query_vectors.dense is None
+        signals = self._signals(query_vectors, allowed)
         fuse = FUSERS["bm25" if degraded else fusion or self.settings.fusion]
         ranked = fuse(signals, weights, k=self.settings.rrf_k)
-        hits = [self._hit(i, score, rank, query_vectors, weights) for rank, (i, score) in enumerate(ranked[:k], 1)]
+        hits = self._present(ranked, k, query_vectors, weights, prefer, allowed)
         return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits,
-                              degraded=degraded)
+                              degraded=degraded, expansion=expanded[len(query):].strip() or None)
+
+    def _expand(self, query: str, language: str) -> str:
+        """The question plus the glossary's forms, in the index's other languages, of the guide terms it names."""
+        if language == UNDETERMINED or not self.index.glossary.entries:
+            return query
+        return expand_query(query, language, self.index.glossary, self._languages)
+
+    def _present(self, ranked: list[tuple[int, float]], k: int, q: QueryVectors, weights: dict[str, float],
+                 prefer: Sequence[str], allowed: np.ndarray | None) -> list[Hit]:
+        """The top k clauses of a ranking: each shown once, in a preferred language when it is aligned there."""
+        shown: set[str] = set()
+        hits: list[Hit] = []
+        for i, score in ranked:
+            if len(hits) == k:
+                break
+            passage_id = self.index.passages[i].id
+            if passage_id in shown:
+                continue
+            row = self._preferred_row(i, prefer, q, allowed)
+            if self.index.passages[row].id in shown:  # alignments that disagree across languages: shown already
+                continue
+            shown |= self.counterparts.clause(passage_id) | self.counterparts.clause(self.index.passages[row].id)
+            hits.append(self._hit(row, score, len(hits) + 1, q, weights, shown_for=passage_id if row != i else None))
+        return hits
+
+    def _preferred_row(self, i: int, prefer: Sequence[str], q: QueryVectors, allowed: np.ndarray | None) -> int:
+        """Row of passage i's counterpart in the first preferred language that has one (i itself if none)."""
+        p = self.index.passages[i]
+        if not prefer or p.language in prefer:
+            return i
+        for language in prefer:
+            for counterpart in self.counterparts.of(p.id, [language]):
+                if counterpart.confidence >= self.settings.swap_confidence:
+                    rows = [self._by_id[pid] for pid in counterpart.ids]
+                    if allowed is not None and not allowed[rows].all():
+                        continue
+                    if len(rows) == 1 or q.dense is None:
+                        return rows[0]
+                    return max(rows, key=lambda r: float(self.index.dense.scores(q.dense, [r])[0]))
+        return i
+
+    def _allowed(self, languages: Sequence[str] | None, editions: Sequence[str] | None) -> np.ndarray | None:
+        """Mask of the rows a filtered search may return, or None when nothing is filtered."""
+        if languages is None and editions is None:
+            return None
+        mask = np.ones(len(self.index.passages), dtype=bool)
+        if languages is not None:
+            mask &= np.isin(self._row_language, sorted({check_language(code) for code in languages}))
+        if editions is not None:
+            mask &= np.isin(self._row_edition, sorted({normalise_edition(e) for e in editions}))
+        return mask
 
     def weights(self) -> dict[str, float]:
         s = self.settings
         return {"dense": s.dense_weight, "latent": s.latent_weight if self.index.latent else 0.0,
-                "bm25": s.lexical_weight, "intent": s.intent_weight}
+                "bm25": s.lexical_weight, "intent": s.intent_weight,
+                "glossary": 1.0 if s.expand_queries else 0.0}  # a switch: the question expanded with the glossary
 
     def _query_vectors(self, query: str, language: str) -> QueryVectors:
         try:
-            latent = self.embedder.latent_terms([query]) if self.index.latent is not None else None
-            dense = self.embedder.embed_queries([query])[0]
+            dense, latent = self._encode_query(query)
         except Exception:  # a model that fails must not take search down: answer from BM25, marked degraded
             log.exception("embedding the question failed: answering from BM25 alone")
             latent, dense = None, None
         return QueryVectors(query, language, dense, latent, asks_who(query, language))
 
-    def _signals(self, q: QueryVectors) -> dict[str, dict[int, float]]:
-        """Each signal's score for the union of every retriever's top candidates."""
+    def _encode_query(self, query: str):
+        """The question's (dense, latent) vectors, from the engine's cache of recent questions when repeated."""
+        text = question_key(query)
+        return self.query_cache.get_or_compute(
+            text, lambda: encode_query(self.embedder, text, self.index.latent is not None))
+
+    def _signals(self, q: QueryVectors, allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
+        """Each signal's score for the union of every retriever's top candidates (among `allowed` rows, if given)."""
         n = self.settings.candidates
         bm25 = self._lexical_scores(q.text, q.language)
+        if allowed is not None:
+            bm25 = np.where(allowed, bm25, 0.0)
         if q.dense is None:
             return {"bm25": {i: float(s) for i, s in enumerate(bm25) if s > 0}}
-        dense_ids, _ = self.index.dense.search(q.dense, n)
+        if allowed is None:
+            dense_ids, _ = self.index.dense.search(q.dense, n)
+        else:  # exact scores over the allowed rows: a filter never returns fewer than it could
+            rows = np.flatnonzero(allowed)
+            dense_ids = rows[_top(self.index.dense.scores(q.dense, rows.tolist()), n)]
         candidates = set(int(i) for i in dense_ids) | set(_top(bm25, n))
         latent = None
         if q.latent is not None:
             latent = self.index.latent.scores(q.latent)
-            candidates |= set(_top(latent, n))
-        order = sorted(candidates)
+            candidates |= set(_top(latent if allowed is None else np.where(allowed, latent, -np.inf), n))
+        order = sorted(i for i in candidates if allowed is None or allowed[i])  # a short top-n may pad with others
         dense = self.index.dense.scores(q.dense, order)
         signals = {"dense": dict(zip(order, map(float, dense))),
                    "bm25": {i: float(bm25[i]) for i in order if bm25[i] > 0}}
@@ -190,8 +279,11 @@ class SearchEngine:
         languages = ([] if language == UNDETERMINED else [language]) + self._languages
         return self.index.lexical.scores(query, languages)
 
-    def _hit(self, i: int, score: float, rank: int, q: QueryVectors, weights: dict[str, float]) -> Hit:
+    def _hit(self, i: int, score: float, rank: int, q: QueryVectors, weights: dict[str, float],
+             shown_for: str | None = None) -> Hit:
         p = self.index.passages[i]
+        # the same clause in the question's language, in English (prevailing) and in the language it ranked in
+        wanted = {q.language, PREVAILING} | ({self.index.passages[self._by_id[shown_for]].language} if shown_for else set())
         start, end = 0, len(p.text)
         units = self.index.units.get(i) if q.dense is not None else None  # degraded: the whole passage
         if units:
@@ -203,7 +295,8 @@ class SearchEngine:
                 signals["intent"] = [float(names_actor(p.text[s:e])) for _, s, e in units]
             _, start, end = units[best_unit(signals, weights)]
         return Hit(id=p.id, text=p.text, context=p.context, highlight=p.text[start:end], highlight_start=start,
-                   highlight_end=end, language=p.language, score=round(score, 6), rank=rank, citation=citation_for(p))
+                   highlight_end=end, language=p.language, score=round(score, 6), rank=rank, citation=citation_for(p),
+                   translations=self._translations(p.id, wanted - {p.language}), shown_for=shown_for)
 
     def get_passage(self, passage_id: str) -> PassageRecord:
         i = self._by_id.get(passage_id)
@@ -212,6 +305,46 @@ class SearchEngine:
         p = self.index.passages[i]
         return PassageRecord(id=p.id, text=p.text, context=p.context, language=p.language, kind=p.kind,
                              citation=citation_for(p))
+
+    def translations(self, passage_id: str, languages: Sequence[str] | None = None) -> TranslationsResponse:
+        """The passage and its aligned counterparts (all languages, or those asked), English first."""
+        record = self.get_passage(passage_id)
+        wanted = None if languages is None else [check_language(code) for code in languages]
+        return TranslationsResponse(passage=record, translations=self._translations(passage_id, wanted))
+
+    def _translations(self, passage_id: str, languages) -> list[Translation]:
+        return [self._translation(c) for c in self.counterparts.of(passage_id, languages)]
+
+    def _translation(self, c: Counterpart) -> Translation:
+        return Translation(language=c.language, prevailing=c.language == PREVAILING, confidence=c.confidence,
+                           group=list(c.group), passages=[self.get_passage(pid) for pid in c.ids])
+
+    def check_consistency(self, languages: Sequence[str] | None = None, reference: str = PREVAILING) -> ConsistencyReport:
+        """Aligned clauses whose figures (amounts, percentages, dates, durations, ages, counts, countries) differ
+        from the reference language's (English by default: it prevails), for `languages` (default: all others)."""
+        from .consistency import AlignedPair, Side, check_pairs
+
+        reference = check_language(reference)
+        wanted = sorted({check_language(c) for c in languages} if languages else set(self._languages))
+        wanted = [lang for lang in wanted if lang != reference]
+        pairs, seen = [], set()
+        for p in self.index.passages:
+            if p.language not in wanted:
+                continue
+            for c in self.counterparts.of(p.id, [reference]):
+                if (c.group, c.ids) in seen:
+                    continue
+                seen.add((c.group, c.ids))
+                side = lambda ids, lang: Side.of([(i, self.index.passages[self._by_id[i]].text) for i in ids], lang)
+                pairs.append((AlignedPair(side(c.ids, reference), side(c.group, p.language)), c.confidence))
+        confidence = {(pair.a.ids, pair.b.ids): conf for pair, conf in pairs}
+        issues = [ConsistencyIssue(
+            language=found.b.language, passages=[self.get_passage(i) for i in found.b.ids],
+            reference=[self.get_passage(i) for i in found.a.ids], confidence=confidence[found.a.ids, found.b.ids],
+            differences=[FigureDifference(kind=d.kind, only_in_reference=list(d.only_in_a), only_in_this=list(d.only_in_b))
+                         for d in found.differences])
+            for found in check_pairs(pair for pair, _ in pairs)]
+        return ConsistencyReport(reference_language=reference, languages=wanted, clauses_checked=len(pairs), issues=issues)
 
     def status(self) -> dict:
         m = self.index.manifest
@@ -245,3 +378,8 @@ def _is_stale(build, fingerprint: str) -> bool:
         if exc.code == "index_incompatible":
             return True
         raise
+
+
+def edition_label(edition: str | None) -> str:
+    """The edition a filter matches: the stated one, or 'web version' for pages that state none."""
+    return normalise_edition(edition or WEB_EDITION)

@@ -19,6 +19,29 @@ class Citation(BaseModel):
     position: Position
     language: str
     reference: str = Field(description="ready-to-paste citation")
+    outdated: bool = Field(False, description="true when the page is a translation the site says lags behind the current guide")
+    current_text_url: str | None = Field(None, description=(
+        "for an outdated page: where the current text is (the guide PDF in that language, else the English page)"))
+
+
+class PassageRecord(BaseModel):
+    id: str
+    text: str
+    context: str
+    language: str
+    kind: str
+    citation: Citation
+
+
+class Translation(BaseModel):
+    """The same clause in another language, aligned at build time."""
+
+    language: str
+    prevailing: bool = Field(description="true for English: where language versions conflict, it prevails")
+    confidence: float = Field(description="cosine of the aligned passages' embeddings (0..1); below about 0.8, check by reading")
+    group: list[str] = Field(description="ids on the asked side that this counterpart covers (two when the other "
+                                         "language keeps whole what this one splits)")
+    passages: list[PassageRecord] = Field(description="the counterpart: one passage, or two when that language splits it")
 
 
 class Hit(BaseModel):
@@ -32,6 +55,10 @@ class Hit(BaseModel):
     score: float
     rank: int
     citation: Citation
+    translations: list[Translation] = Field(default_factory=list, description=(
+        "the same clause in the question's language and in English (the prevailing version), when aligned"))
+    shown_for: str | None = Field(None, description=(
+        "id of the passage that ranked, when this is its counterpart in a preferred language"))
 
 
 class SearchResponse(BaseModel):
@@ -40,12 +67,32 @@ class SearchResponse(BaseModel):
     language_detected: bool
     passages: list[Hit]
     degraded: bool = Field(False, description="true when the embedding model failed and the ranking is BM25 alone")
+    expansion: str | None = Field(None, description=(
+        "guide terms the question names, in the index's other languages, added from the glossary mined from aligned "
+        "passages (none when the index holds one language)"))
 
 
-class PassageRecord(BaseModel):
-    id: str
-    text: str
-    context: str
+class TranslationsResponse(BaseModel):
+    passage: PassageRecord
+    translations: list[Translation]
+
+
+class FigureDifference(BaseModel):
+    kind: str = Field(description="amount, percent, date, time, duration, age, count, year, country or reference")
+    only_in_reference: list[str] = Field(description="figures the reference (prevailing) version states and this one does not")
+    only_in_this: list[str] = Field(description="figures this version states and the reference one does not")
+
+
+class ConsistencyIssue(BaseModel):
     language: str
-    kind: str
-    citation: Citation
+    passages: list[PassageRecord] = Field(description="the clause in this language")
+    reference: list[PassageRecord] = Field(description="the same clause in the reference language (English: prevails)")
+    confidence: float = Field(description="alignment confidence of the two")
+    differences: list[FigureDifference]
+
+
+class ConsistencyReport(BaseModel):
+    reference_language: str
+    languages: list[str]
+    clauses_checked: int
+    issues: list[ConsistencyIssue]

@@ -10,7 +10,7 @@ import numpy as np
 from ingest import GuidekbError, Passage
 
 from .settings import Settings
-from .store import LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, current_build, read_manifest
+from .store import ALIGNMENTS, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, current_build, read_manifest
 
 
 @dataclass
@@ -24,6 +24,7 @@ class PreviousVectors:
     units: dict[tuple[str, str, str], list[tuple[int, int, int]]]  # key -> [(previous unit row, start, end)]
     unit_vectors: np.ndarray
     unit_latent: object
+    alignments: dict  # page-pair key -> links, from the previous build's alignments file ({} if none)
 
 
 def key(p: Passage) -> tuple[str, str, str]:
@@ -53,6 +54,8 @@ def previous_vectors(settings: Settings, model_name: str,
         unit_rows = json.loads((build / UNITS).read_text(encoding="utf-8"))
         unit_vectors = np.load(build / UNIT_VECTORS)
         unit_latent = load_npz(build / UNIT_LATENT).tocsr() if latent is not None and unit_rows else None
+        alignments = (json.loads((build / ALIGNMENTS).read_text(encoding="utf-8"))["pages"]
+                      if (build / ALIGNMENTS).is_file() else {})
     except (GuidekbError, OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         log(f"previous index not reusable ({exc}): embedding everything")
         return None
@@ -61,7 +64,7 @@ def previous_vectors(settings: Settings, model_name: str,
     for row, (i, start, end) in enumerate(unit_rows):
         units.setdefault(keys[i], []).append((row, start, end))
     return PreviousVectors(manifest["model"], {k: rows[i] for i, k in enumerate(keys)}, latent,
-                           {k: i for i, k in enumerate(keys)}, units, unit_vectors, unit_latent)
+                           {k: i for i, k in enumerate(keys)}, units, unit_vectors, unit_latent, alignments)
 
 
 def assemble_rows(n: int, fresh: list[int], fresh_matrix, reused: list[int], previous_rows: list[int], previous):

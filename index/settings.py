@@ -29,6 +29,8 @@ class Settings:
     intent_weight: float = _setting(0.1, "boost for passages naming a body when the question asks who")
     rrf_k: float = _setting(60.0, "reciprocal rank fusion constant (fusion=rrf)")
     bare_weight: float = _setting(0.7, "build: share of the passage-alone vector in its dense vector (the rest: passage in context)")
+    swap_confidence: float = _setting(0.8, "show a passage in the preferred language only when its alignment confidence reaches this")
+    expand_queries: bool = _setting(True, "add the glossary's forms of the guide terms a question names, in the index's other languages")
     candidates: int = _setting(50, "passages taken from each retriever before fusion")
     default_k: int = _setting(5, "passages returned when the caller does not say")
     max_k: int = _setting(50, "most passages one query may ask for")

@@ -26,6 +26,8 @@ BM25_DIR = "bm25"
 UNITS = "units.json"
 UNIT_VECTORS = "units.npy"
 UNIT_LATENT = "units_latent.npz"
+ALIGNMENTS = "alignments.json"
+GLOSSARY = "glossary.json"
 REQUIRED = ("format_version", "model", "corpus_hash", "passage_count", "languages", "built_at", "files")
 
 

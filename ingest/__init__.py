@@ -1,4 +1,5 @@
 """Ingest: corpus folder -> source documents -> citable passages."""
+from .editions import normalise_edition
 from .errors import GuidekbError
 from .localfiles import ingest_files
 from .passages import Passage, corpus_passages, document_passages
@@ -13,4 +14,5 @@ __all__ = [
     "document_passages",
     "ingest_files",
     "load_corpus",
+    "normalise_edition",
 ]

@@ -3,7 +3,8 @@
 Only the main content is kept: the site header, breadcrumb, in-page table of contents, language picker,
 search box, cookie banner and footer (Europa Component Library markup) are dropped. Headings keep their level,
 list items become bullets, a table becomes one bullet per row ("header: value; header: value") after its
-caption, and footnotes are written at the end as `[n]: text`, the citing text keeping its `[n]`.
+caption, and footnotes are written at the end as `[n]: text`, the citing text keeping its `[n]`. The notice
+of a translation that lags behind the English page is dropped too, and reported (see outdated.py).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import urlparse
 
 from .errors import GuidekbError
 from .guidetext import BULLET_PREFIX, footnote_line, heading_line
+from .outdated import GUIDE_DOCUMENT, document_links, find_notice
 
 # Class prefixes (ECL and the site's Drupal theme) and tags of everything around the guide text.
 CHROME_CLASSES = ("ecl-site-header", "ecl-site-footer", "ecl-footer", "ecl-breadcrumb", "ecl-inpage-navigation",
@@ -35,7 +37,9 @@ class HtmlPage:
     language: str | None  # from <html lang>
     url: str | None  # canonical URL the page states
     section_path: tuple[str, ...]  # breadcrumb between the guide's home and this page
-    raw_text: str  # all visible text, chrome included (where an edition may be stated)
+    raw_text: str  # all visible text, chrome included (where an edition may be stated), links to the guide PDF aside
+    outdated: bool = False  # the page carries the notice that it lags behind the current guide
+    document_links: tuple[tuple[str, str | None], ...] = ()  # (href, hreflang) of links to the guide's PDF
 
 
 def _classes(tag) -> list[str]:
@@ -165,7 +169,11 @@ def parse_html(html: str, name: str) -> HtmlPage:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    raw_text = _clean(soup.get_text(" "))
+    notice = find_notice(soup)
+    links = document_links(soup, notice)
+    if notice is not None:
+        notice.decompose()  # chrome: never a passage, never where the edition is read
+    raw_text = _visible_text(soup)
     html_tag = soup.find("html")
     language = (html_tag.get("lang") or "").split("-")[0].strip().lower() if html_tag else ""
     canonical = soup.find("link", rel="canonical") or soup.find("meta", property="og:url")
@@ -208,7 +216,17 @@ def parse_html(html: str, name: str) -> HtmlPage:
     if not lines or not lines[0].startswith("# "):
         lines.insert(0, heading_line(1, title))
     section_path = tuple(c for c in crumbs if c != title)
-    return HtmlPage("\n".join(lines + note_lines) + "\n", title, language or None, url, section_path, raw_text)
+    return HtmlPage("\n".join(lines + note_lines) + "\n", title, language or None, url, section_path, raw_text,
+                    notice is not None, tuple(links))
+
+
+def _visible_text(soup) -> str:
+    """The page's text without scripts and without the links to the guide PDF (they state the PDF's edition)."""
+    skip = ("script", "style", "noscript", "template")
+    parts = [s for s in soup.find_all(string=True) if type(s).__name__ == "NavigableString"
+             and s.find_parent(skip) is None
+             and not any(GUIDE_DOCUMENT.search(urlparse(a["href"]).path) for a in s.find_parents("a", href=True))]
+    return _clean(" ".join(parts))
 
 
 def url_language(url: str) -> str | None:

@@ -9,21 +9,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .editions import edition_of
 from .errors import GuidekbError
+from .outdated import current_text, language_document, says_outdated
 from .sources import META_SUFFIX, sha256_bytes
 from .textpage import parse_page_text
 
 SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "page-text", ".text": "page-text"}
-VERSION_WORDS = ("version|versión|versione|versão|versie|wersja|versiunea|verze|verzia|versija|versioon|versio|"
-                 "verzió|verzija|udgave|utgåva|версия|έκδοση")
-# "Version 2 (2025)" as the PDF's cover and headers say it, or "Programme Guide 2025 (version 2)"
-EDITION = (re.compile(rf"\b(?:{VERSION_WORDS})\s+(?P<version>\d{{1,2}})\s*\((?P<year>20\d\d)\)", re.I),
-           re.compile(rf"Programme Guide\s+(?P<year>20\d\d)\s*\((?:{VERSION_WORDS})\s+(?P<version>\d{{1,2}})\)", re.I))
 
 
 @dataclass(frozen=True)
@@ -48,13 +44,6 @@ def file_format(path: Path, data: bytes) -> str:
         raise GuidekbError("bad_input", f"{path}: unknown format (not HTML, not PDF, not a .txt page text): "
                            f"ingest takes {', '.join(sorted(SUFFIXES))} files")
     return fmt
-
-
-def edition_of(text: str) -> str | None:
-    for pattern in EDITION:
-        if match := pattern.search(text):
-            return f"{match['year']}, version {int(match['version'])}"  # cited "Programme Guide (2025, version 2, EN)"
-    return None
 
 
 def settle_language(name: str, text: str, **claims: str | None) -> str:
@@ -114,9 +103,12 @@ def _convert_html(path: Path, html: str, language: str | None, url: str | None) 
     url = _need_url(path, url or page.url)
     lang = settle_language(str(path), page.text, lang_attribute=page.language, URL=url_language(url), given=language)
     stem = _stem(url, lang)
+    edition = edition_of(page.raw_text)
+    if edition is None and not page.outdated:  # a current page is of the edition its PDF link names
+        edition = edition_of(language_document(url, lang, list(page.document_links)) or "")
     record = _record(page.text, "html", lang, page.title, url, stem, section_path=list(page.section_path),
-                     edition=edition_of(page.raw_text), original=f"{stem}.html",
-                     original_sha256=sha256_bytes(html.encode("utf-8")))
+                     edition=edition, **_lag(page.outdated, url, lang, page.document_links),
+                     original=f"{stem}.html", original_sha256=sha256_bytes(html.encode("utf-8")))
     return Converted(path, stem, page.text, html.encode("utf-8"), ".html", record)
 
 
@@ -129,7 +121,7 @@ def _convert_pdf(path: Path, data: bytes, language: str | None, url: str | None)
     lang = settle_language(str(path), doc.text, URL=url_language(url), given=language)
     stem = _stem(url, lang)
     record = _record(doc.text, "pdf", lang, doc.title or path.stem, url, stem, section_path=[],
-                     edition=edition_of(doc.raw_text), original=f"{stem}.pdf", original_sha256=sha256_bytes(data),
+                     edition=edition_of(doc.raw_text) or edition_of(url), original=f"{stem}.pdf", original_sha256=sha256_bytes(data),
                      pages=[list(p) for p in doc.pages], page_count=doc.page_count)
     return Converted(path, stem, doc.text, data, ".pdf", record)
 
@@ -144,8 +136,14 @@ def _convert_text(path: Path, text: str, language: str | None, url: str | None) 
     title = next(b.text for b in blocks if b.kind == "heading")
     lang = settle_language(str(path), text, URL=url_language(url), given=language)
     stem = _stem(url, lang)
+    outdated = any(says_outdated(line) for line in text.splitlines())  # parse_page_text leaves that line out
     return Converted(path, stem, text, None, "", _record(text, "page-text", lang, title, url, stem, section_path=[],
-                                                         edition=edition_of(text)))
+                                                         edition=edition_of(text), **_lag(outdated, url, lang)))
+
+
+def _lag(outdated: bool, url: str, language: str, links=()) -> dict:
+    """The record's word on a translation that lags behind: where the current text is, if it does."""
+    return {"outdated": outdated, "current_text": current_text(url, language, list(links)) if outdated else None}
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

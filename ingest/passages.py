@@ -11,7 +11,7 @@ from .sentences import clause_spans, comma_spans, sentence_spans
 from .sources import SourceDocument
 from .textpage import Block, parse_page_text
 
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 3  # 3: passages say whether their page is an outdated translation
 # Measured on the evaluation set: 400/300 beat 1000/500 and 300/200 (a long bullet listing many things
 # otherwise matches every question a little and crowds out the short bullet that answers it).
 MAX_CHARS = 400  # a whole paragraph or bullet up to this stays one passage
@@ -39,6 +39,8 @@ class Passage:
     end: int
     position: int  # 1-based order on the page
     page_passages: int
+    outdated: bool = False  # its page is a translation that lags behind the current guide (older indexes: False)
+    current_text_url: str | None = None  # then: where the current text is (the guide PDF in its language, or English)
 
     def embedding_text(self) -> str:
         """The passage in its context: its lead-in, the passage, and the list it introduces."""
@@ -175,6 +177,8 @@ def document_passages(doc: SourceDocument) -> list[Passage]:
                 end=end,
                 position=position,
                 page_passages=len(drafts),
+                outdated=doc.outdated,
+                current_text_url=doc.current_text_url,
             )
         )
     return passages

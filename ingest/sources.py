@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .editions import normalise_edition
 from .errors import GuidekbError
 
 META_SUFFIX = ".meta.json"
@@ -28,6 +29,8 @@ class SourceDocument:
     edition: str | None = None
     retrieved: str | None = None
     format: str = "page-text"
+    outdated: bool = False  # a translation the site says lags behind the current guide
+    current_text_url: str | None = None  # then: the guide PDF in its language, else the English page
     meta: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -75,6 +78,11 @@ def _load_one(record: Path) -> SourceDocument:
         raise GuidekbError("corpus_corrupt", f"metadata record {record}: section_path must be a list of strings")
     if meta.get("format", "page-text") not in FORMATS:
         raise GuidekbError("corpus_corrupt", f"metadata record {record}: format {meta.get('format')!r} is not one of {', '.join(FORMATS)}")
+    current = meta.get("current_text")
+    if not isinstance(meta.get("outdated", False), bool) or not (current is None or isinstance(current, dict) and all(
+            isinstance(current.get(k), (str, type(None))) for k in ("pdf", "english"))):
+        raise GuidekbError("corpus_corrupt", f"metadata record {record}: outdated must be true or false and "
+                           'current_text null or {"pdf": URL or null, "english": URL}')
     path = record.parent / meta["source"]
     if record.parent.resolve() not in path.resolve().parents:
         raise GuidekbError("corpus_corrupt", f"{record} names {meta['source']!r}, which is outside the corpus folder")
@@ -101,9 +109,11 @@ def _load_one(record: Path) -> SourceDocument:
         url=meta["url"],
         sha256=digest,
         section_path=tuple(section_path),
-        edition=meta.get("edition"),
+        edition=normalise_edition(meta["edition"]) if meta.get("edition") else None,
         retrieved=meta.get("retrieved"),
         format=meta.get("format", "page-text"),
+        outdated=meta.get("outdated", False),
+        current_text_url=((current or {}).get("pdf") or (current or {}).get("english")) if meta.get("outdated") else None,
         meta=meta,
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .outdated import says_outdated
+
 # Lines the official site prints around every guide page; they are not guide text.
 CHROME_LINES = frozenset(
     {
@@ -27,7 +29,8 @@ class Block:
 
 
 def is_chrome(line: str) -> bool:
-    return line.strip().casefold() in CHROME_LINES
+    """A line of the site around the guide text, or the notice that a translation lags behind (outdated.py)."""
+    return line.strip().casefold() in CHROME_LINES or says_outdated(line)
 
 
 def parse_page_text(text: str, title: str | None = None) -> list[Block]:

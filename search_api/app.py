@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from . import errors, filters, metrics, page, reload
 from .middleware import (MAX_BODY_BYTES, BodyLimitMiddleware, ConcurrencyLimitMiddleware, RequestIdMiddleware,
                          Utf8QueryMiddleware)
-from .schemas import AskRequest, ErrorResponse, PassageRecord, SearchParams, SearchResponse
+from .schemas import (AskRequest, ErrorResponse, PassageRecord, SearchParams, SearchResponse, TranslationsParams,
+                      TranslationsResponse)
 
 log = logging.getLogger("guidekb")
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 500, 503)}
@@ -55,15 +56,23 @@ def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES,
     # sync routes: the engine is CPU-bound, FastAPI runs these in its threadpool
     @app.get("/search", response_model=SearchResponse, responses=ERRORS)
     def search(request: Request, params: Annotated[SearchParams, Query()]) -> SearchResponse:
-        return filters.search(request.app.state.engine, params.q, params.k, params.lang, params.languages)
+        return filters.search(request.app.state.engine, params.q, params.k, params.lang, params.languages,
+                              params.prefer, params.editions)
 
     @app.post("/ask", response_model=SearchResponse, responses=ERRORS)
     def ask(request: Request, body: AskRequest) -> SearchResponse:
-        return filters.search(request.app.state.engine, body.q, body.k, body.lang, body.languages)
+        return filters.search(request.app.state.engine, body.q, body.k, body.lang, body.languages, body.prefer,
+                              body.editions)
 
     @app.get("/passages/{passage_id}", response_model=PassageRecord, responses=ERRORS)
     def passage(request: Request, passage_id: str) -> PassageRecord:
         return request.app.state.engine.get_passage(passage_id)
+
+    @app.get("/passages/{passage_id}/translations", response_model=TranslationsResponse, responses=ERRORS)
+    def translations(request: Request, passage_id: str,
+                     params: Annotated[TranslationsParams, Query()]) -> TranslationsResponse:
+        """The same clause in other languages, aligned at build time; English (prevailing) first."""
+        return request.app.state.engine.translations(passage_id, filters.parse_languages(params.lang))
 
     @app.get("/health")
     def health(request: Request) -> dict:

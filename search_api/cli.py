@@ -66,7 +66,28 @@ def format_hit(hit, color: bool = False) -> str:
     if hit.context:
         lines.append(_wrap(hit.context + " …"))
     lines += [_mark(_wrap(marked), color), f"   Cite: {hit.citation.reference}"]
+    if hit.shown_for:
+        lines.append(f"   (aligned translation of {hit.shown_for}, which ranked)")
+    for t in hit.translations:
+        lines.append(f"   {_translation_label(t)}: {' '.join(p.text for p in t.passages)[:160]}"
+                     f"{'…' if sum(len(p.text) for p in t.passages) > 160 else ''}")
     return "\n".join(lines)
+
+
+def _translation_label(t) -> str:
+    prevailing = ", prevails" if t.prevailing else ""
+    return f"{t.language.upper()}{prevailing} (alignment {t.confidence:.2f}, {' + '.join(p.id for p in t.passages)})"
+
+
+def format_translations(response) -> str:
+    head = format_passage(response.passage)
+    if not response.translations:
+        return head + "\n\nNo aligned translation of this passage in this index."
+    parts = [head]
+    for t in response.translations:
+        parts.append(f"{_translation_label(t)}:\n" + "\n".join(_wrap(p.text) + f"\n   Cite: {p.citation.reference}"
+                                                           for p in t.passages))
+    return "\n\n".join(parts)
 
 
 def format_response(response, color: bool = False) -> str:
@@ -166,7 +187,11 @@ def cmd_ask(args) -> None:
     from index.engine import validate_query
 
     validate_query(_settings(args), args.question, args.top_k, args.lang)  # before loading a model or building
-    response = _open_engine(args).search(args.question, k=args.top_k, lang=args.lang)
+    from search_api.filters import parse_languages, parse_list, parse_prefer
+
+    languages, prefer, editions = parse_languages(args.languages), parse_prefer(args.prefer), parse_list(args.editions)
+    response = _open_engine(args).search(args.question, k=args.top_k, lang=args.lang, languages=languages,
+                                         prefer=prefer, editions=editions)
     if args.json:
         _emit_json(response.model_dump())
     else:
@@ -179,6 +204,56 @@ def cmd_passage(args) -> None:
         _emit_json(record.model_dump())
     else:
         print(format_passage(record))
+
+
+def cmd_translations(args) -> None:
+    from search_api.filters import parse_languages
+
+    languages = parse_languages(args.lang)
+    response = _open_engine(args).translations(args.id, languages)
+    if args.json:
+        _emit_json(response.model_dump())
+    else:
+        print(format_translations(response))
+
+
+def format_consistency(report) -> str:
+    head = (f"{report.clauses_checked} aligned clause(s) in {', '.join(report.languages) or 'no language'} checked "
+            f"against {report.reference_language.upper()}: {len(report.issues)} with differing figures")
+    parts = [head]
+    for issue in report.issues:
+        lines = [f"{issue.language.upper()} {' + '.join(p.id for p in issue.passages)} vs "
+                 f"{report.reference_language.upper()} {' + '.join(p.id for p in issue.reference)} "
+                 f"(alignment {issue.confidence:.2f})"]
+        for d in issue.differences:
+            lines.append(f"   {d.kind}: only in {report.reference_language.upper()}: {', '.join(d.only_in_reference) or '-'}; "
+                         f"only in {issue.language.upper()}: {', '.join(d.only_in_this) or '-'}")
+        for p in (*issue.reference, *issue.passages):
+            lines.append(f"   Cite: {p.citation.reference}")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def cmd_check_consistency(args) -> None:
+    from search_api.filters import parse_languages
+
+    report = _open_engine(args).check_consistency(parse_languages(args.lang), args.against)
+    if args.json:
+        _emit_json(report.model_dump())
+    else:
+        print(format_consistency(report))
+
+
+def cmd_glossary(args) -> None:
+    glossary = _open_engine(args).index.glossary
+    if args.json:
+        _emit_json(glossary.to_dict())
+        return
+    if not glossary.entries:
+        print("the glossary is empty: it is mined from pages aligned with their English version")
+    for term in glossary.terms():
+        forms = glossary.forms(term)
+        print(f"{term}: " + "; ".join(f"{lang} {form}" for lang, form in sorted(forms.items()) if lang != "en"))
 
 
 def cmd_eval(args) -> None:
@@ -296,7 +371,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", "--top-k", type=int, metavar="K", help="passages to return (default 5)")
     p.add_argument("--lang", metavar="xx", help="language of the question (default: detected)")
+    p.add_argument("--languages", metavar="xx,yy", help="only passages in these languages (default: all)")
+    p.add_argument("--prefer", metavar="xx,yy", help="show answers in the first of these languages with an aligned "
+                   "translation (default: the question's language; 'original': as ranked)")
+    p.add_argument("--editions", metavar="E,E", help="only passages of these guide editions, e.g. '2026 v1'")
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("translations", parents=[common, as_json],
+                       help="the same passage in other languages (English, which prevails, first)")
+    p.add_argument("id")
+    p.add_argument("--lang", metavar="xx,yy", help="only these languages (default: all aligned)")
+    p.set_defaults(run=cmd_translations)
+
+    p = sub.add_parser("check-consistency", parents=[common, as_json],
+                       help="aligned clauses whose figures differ from the English (prevailing) version")
+    p.add_argument("--lang", metavar="xx,yy", help="languages to check (default: all but the reference)")
+    p.add_argument("--against", default="en", metavar="xx", help="reference language (default en, which prevails)")
+    p.set_defaults(run=cmd_check_consistency)
+
+    p = sub.add_parser("glossary", parents=[common, as_json],
+                       help="the guide's terms across languages, mined from aligned passages (used to expand questions)")
+    p.set_defaults(run=cmd_glossary)
 
     p = sub.add_parser("passage", parents=[common, as_json], help="show one passage and its citation")
     p.add_argument("id")

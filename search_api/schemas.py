@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from index.results import Citation, Hit, PassageRecord, Position, SearchResponse
+from index.results import Citation, Hit, PassageRecord, Position, SearchResponse, Translation, TranslationsResponse
 
 __all__ = ["AskRequest", "Citation", "SearchParams", "ErrorBody", "ErrorResponse", "Hit", "PassageRecord", "Position",
-           "SearchResponse"]
+           "SearchResponse", "Translation", "TranslationsParams", "TranslationsResponse"]
 
 Q_HELP = "the question, in any EU language (at most max_query_chars characters, 1000 by default)"
 K_HELP = "how many passages to return (1 to max_k, 50 by default; default_k, 5, when omitted)"
 LANG_HELP = "two-letter language of the question (e.g. en, bg); detected when omitted"
 LANGUAGES_HELP = ("only passages in these languages: two-letter codes separated by commas (e.g. bg,en); "
                   "all languages when omitted")
+PREFER_HELP = ("show each answer in the first of these languages that has an aligned translation of it (e.g. el,en); "
+               "default: the question's language; `original` shows passages in the language they ranked in")
+EDITIONS_HELP = "only passages of these guide editions, separated by commas (e.g. 2026 v1); 'web version' for pages that state none"
+TRANSLATION_LANG_HELP = "languages of the translations to return, separated by commas (e.g. en,de); all when omitted"
 
 
 class SearchParams(BaseModel):
@@ -28,6 +32,14 @@ class SearchParams(BaseModel):
     k: int | None = Field(None, description=K_HELP)
     lang: str | None = Field(None, description=LANG_HELP)
     languages: str | None = Field(None, description=LANGUAGES_HELP)
+    prefer: str | None = Field(None, description=PREFER_HELP)
+    editions: str | None = Field(None, description=EDITIONS_HELP)
+
+
+class TranslationsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lang: str | None = Field(None, description=TRANSLATION_LANG_HELP)
 
 
 class AskRequest(BaseModel):
@@ -38,6 +50,8 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, strict=True, description=K_HELP)  # strict: JSON true or "5" is not a count
     lang: str | None = Field(None, description=LANG_HELP)
     languages: str | list[str] | None = Field(None, description=LANGUAGES_HELP + "; or a list of codes")
+    prefer: str | list[str] | None = Field(None, description=PREFER_HELP + "; or a list of codes")
+    editions: str | list[str] | None = Field(None, description=EDITIONS_HELP + "; or a list")
 
 
 class ErrorBody(BaseModel):

@@ -5,6 +5,9 @@ Erasmus+ Programme Guide.
 """
 from __future__ import annotations
 
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian fonts-dejavu-core
@@ -92,13 +95,56 @@ MORE_PAGES = {
 
 ALL_PAGES = {**PAGES, **MORE_PAGES}
 
+# The notice a translated page carries when it lags behind the English one. We have never seen the site's own
+# wording: these sentences are the team's, modelled on the usual wording of EU sites, and say they are a test.
+OUTDATED_NOTICE = {
+    "en": "This page has not yet been updated to reflect the latest version of the Programme Guide (test notice "
+          "written by the guidekb team).",
+    "bg": "Тази страница все още не е актуализирана и не отразява последната версия на Ръководството за "
+          "програмата (тестово известие на екипа на guidekb).",
+    "de": "Diese Seite wurde noch nicht aktualisiert und entspricht noch nicht der aktuellen Fassung des "
+          "Programmleitfadens (Testhinweis des guidekb-Teams).",
+    "fr": "Cette page n’a pas encore été mise à jour et ne reflète pas encore la dernière version du guide du "
+          "programme (avis de test rédigé par l'équipe guidekb).",
+}
+NOTICE_LINKS = {"en": ("current guide (PDF)", "English version"), "bg": ("актуалното ръководство (PDF)", "английската версия"),
+                "de": ("aktueller Leitfaden (PDF)", "englische Fassung"), "fr": ("guide actuel (PDF)", "version anglaise")}
+# A sentence that mentions updates and versions but is no notice: such a page is not outdated.
+MENTIONS_UPDATES = {
+    "en": "Fixture text for tests: the list of eligible countries is updated every year, and the latest version of "
+          "the Programme Guide always prevails.",
+    "bg": "Тестов текст: списъкът на допустимите държави се актуализира всяка година и последната версия на "
+          "Ръководството за програмата винаги има предимство.",
+}
+
+
+def guide_document(lang: str, edition: str = "2026-version-1") -> str:
+    """The address of the guide's document page in a language, as the site's links name it."""
+    return f"{'' if lang == 'en' else '/' + lang}/document/erasmus-programme-guide-{edition}"
+
+
+def notice_html(lang: str, pdf_href: str | None, markup: bool = True) -> str:
+    """The outdated-translation notice: an ECL notification box, or (markup=False) a bare paragraph."""
+    pdf_label, english_label = NOTICE_LINKS[lang]
+    english = ALL_PAGES[lang]["path"].split("/programme-guide")[1]
+    links = (f' <a href="{pdf_href}">{pdf_label}</a>' if pdf_href else "") + \
+        f' <a href="/programme-guide{english}">{english_label}</a>'
+    if not markup:
+        return f"<p>{OUTDATED_NOTICE[lang]}{links}</p>"
+    return (f'<div class="ecl-notification ecl-notification--warning" role="alert" data-ecl-notification>'
+            f'<div class="ecl-notification__content"><div class="ecl-notification__description">'
+            f"{OUTDATED_NOTICE[lang]}{links}</div></div>"
+            f'<button class="ecl-notification__close" type="button">×</button></div>')
+
 
 def page_url(lang: str) -> str:
     return SITE + ALL_PAGES[lang]["path"]
 
 
-def guide_html(lang: str, lang_attribute: str | None = None, canonical: bool = True, page: dict | None = None) -> str:
-    """A saved guide page as the official site serves it, with all its chrome (`page`: other text, same layout)."""
+def guide_html(lang: str, lang_attribute: str | None = None, canonical: bool = True, page: dict | None = None,
+               notice: str = "", above_main: str = "", sidebar: str = "") -> str:
+    """A saved guide page as the official site serves it, with all its chrome (`page`: other text, same layout;
+    `notice`: HTML at the top of the main content, `above_main` between header and main, `sidebar` in the aside)."""
     p, c = page or ALL_PAGES[lang], CHROME[lang]
     prefix = p["path"].split("/programme-guide")[0]
     hrefs = [f"{prefix}/", f"{prefix}/programme-guide", f"{prefix}/programme-guide/part-b"]
@@ -117,7 +163,9 @@ def guide_html(lang: str, lang_attribute: str | None = None, canonical: bool = T
   <div class="ecl-site-header__language"><a class="ecl-site-header__language-selector" href="#">{c[2]}</a>
     <div class="ecl-language-list"><ul><li><a href="/bg/">{c[3]}</a></li></ul></div></div>
 </header>
+{above_main}
 <main id="main-content" class="ecl-container">
+{notice}
 <div class="ecl-page-header">
   <nav class="ecl-breadcrumb" aria-label="breadcrumb"><ol class="ecl-breadcrumb__container">{crumbs}</ol></nav>
   <h1 class="ecl-page-header__title">{p["title"]}</h1>
@@ -125,7 +173,7 @@ def guide_html(lang: str, lang_attribute: str | None = None, canonical: bool = T
 <div class="ecl-search-form"><label>{c[4]}</label><input type="search"/><span>{c[4]}</span></div>
   <div class="ecl-row">
     <aside class="ecl-col-l-3"><nav class="ecl-inpage-navigation"><div class="ecl-inpage-navigation__title">{c[7]}</div>
-      <ul><li><a href="#who">{p["h2a"]}</a></li><li><a href="#funding">{p["h2b"]}</a></li></ul></nav></aside>
+      <ul><li><a href="#who">{p["h2a"]}</a></li><li><a href="#funding">{p["h2b"]}</a></li></ul></nav>{sidebar}</aside>
     <div class="ecl-col-l-9 ecl-editor">
       <p>{p["intro"]}</p>
       <h2 id="who">{p["h2a"]}</h2>
@@ -177,14 +225,14 @@ HYPHEN_PARAGRAPH = ("Крайната ", " за безопасността на 
                     "на мобилността, включително по време на пътуването.")
 
 
-def guide_pdf(path: Path) -> Path:
+def guide_pdf(path: Path, header: str = PDF_HEADER) -> Path:
     """A 3-page Cyrillic PDF with running header, footer, page numbers, numbered headings and a hyphenated word."""
     from fpdf import FPDF
 
     class Pdf(FPDF):
         def header(self):
             self.set_font("dejavu", size=8)
-            self.cell(0, 6, PDF_HEADER, new_x="LMARGIN", new_y="NEXT", align="C")
+            self.cell(0, 6, header, new_x="LMARGIN", new_y="NEXT", align="C")
             self.ln(4)
 
         def footer(self):
@@ -216,3 +264,31 @@ def guide_pdf(path: Path) -> Path:
             pdf.multi_cell(0, 6, HYPHENATED[1] + HYPHEN_PARAGRAPH[1], new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path
+
+
+def serve_fixture(log: list[dict], answer):
+    """An HTTP server on 127.0.0.1 (a free port) that logs each GET and lets `answer(handler)` reply with
+    `handler._send(status, content_type, body, headers, length)`; shut it down and close it when done."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            log.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "host": self.headers.get("host"), "at": time.monotonic()})
+            answer(self)
+
+        def _send(self, status, kind, body, headers=(), length=True):
+            self.send_response(status)
+            if kind:
+                self.send_header("Content-Type", kind)
+            for k, v in headers:
+                self.send_header(k, v)
+            if length:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

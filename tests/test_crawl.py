@@ -6,15 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from guide_fixtures import ALL_PAGES, guide_html
+from guide_fixtures import ALL_PAGES, guide_html, serve_fixture
 from ingest import load_corpus
 from ingest.crawl import STATE_DIR, crawl, normalise
 from ingest.crawl_fetch import USER_AGENT, Robots, retry_after
@@ -102,29 +99,7 @@ class FixtureSite:
 
     @staticmethod
     def _serve(log, answer):
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                log.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                            "host": self.headers.get("host"), "at": time.monotonic()})
-                answer(self)
-
-            def _send(self, status, kind, body, headers=(), length=True):
-                self.send_response(status)
-                if kind:
-                    self.send_header("Content-Type", kind)
-                for k, v in headers:
-                    self.send_header(k, v)
-                if length:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server
+        return serve_fixture(log, answer)
 
     def _answer(self, h):
         path = h.path

@@ -273,3 +273,31 @@ def test_error_message_is_shown(server, open_page):
     page.goto(f"{server}/?q={'a' * 1001}")  # a link can go past the box's maxlength; the server still says no
     expect(page.get_by_role("alert")).to_contain_text("The search failed: the question has 1001 characters")
     expect(page.locator("article.card")).to_have_count(0)
+
+
+@pytest.fixture(scope="module")
+def multilingual_server(multilingual_engine, multilingual_settings, tmp_path_factory):
+    """The seed page and its team-written en/de/fr test translations (index built by `multilingual_engine`)."""
+    corpus = multilingual_settings.corpus_dir
+    with running_server(corpus, tmp_path_factory.mktemp("serve-ml") / "server.log", timeout=180) as (base, _):
+        yield base
+
+
+def test_a_bulgarian_answer_shows_the_prevailing_english_text_one_click_away(multilingual_server, open_page, artifacts):
+    page = open_page(multilingual_server)
+    ask(page, "кой управлява проектите за изграждане на капацитет?")
+    first = page.locator("article.card").first
+    assert first.get_attribute("data-lang") == "bg"
+    english = first.locator("details.translation[data-lang=en]")
+    expect(english.locator("summary")).to_contain_text("prevailing version")
+    assert not english.locator(".passage").first.is_visible()  # folded until asked for
+    english.locator("summary").click()
+    text = english.locator(".passage").first
+    expect(text).to_be_visible()
+    assert text.get_attribute("lang") == "en"
+    hit = httpx.get(f"{multilingual_server}/search", params={"q": "кой управлява проектите за изграждане на капацитет?",
+                                                             "k": 10}, timeout=30).json()["passages"][0]
+    en = next(t for t in hit["translations"] if t["language"] == "en")
+    assert text.inner_text() == en["passages"][0]["text"]
+    assert english.locator("a").first.get_attribute("href") == en["passages"][0]["citation"]["url"]
+    page.screenshot(path=str(artifacts / "search-translation.png"), full_page=True)

@@ -33,6 +33,11 @@ const STRINGS = {
     position: "Position",
     positionValue: (p, of) => `passage ${p} of ${of}`,
     result: (n) => `Result ${n}`,
+    translation: (lang) => `Same passage in ${lang}`,
+    outdated: "The site says this translated page does not yet reflect the current guide.",
+    currentText: "Read the current text",
+    prevailing: "prevailing version",
+    alignment: (c) => `alignment confidence ${c}`,
   },
   bg: {
     skip: "Към резултатите",
@@ -65,6 +70,11 @@ const STRINGS = {
     position: "Позиция",
     positionValue: (p, of) => `откъс ${p} от ${of}`,
     result: (n) => `Резултат ${n}`,
+    translation: (lang) => `Същият откъс на ${lang}`,
+    outdated: "Сайтът посочва, че тази преведена страница все още не отразява актуалното ръководство.",
+    currentText: "Прочетете актуалния текст",
+    prevailing: "версия с предимство",
+    alignment: (c) => `сигурност на съответствието ${c}`,
   },
 };
 const UI_KEY = "guidekb-ui-lang";
@@ -166,13 +176,29 @@ function card(hit) {
         el("span", { class: "path", lang: c.language }, path)),
       hit.context ? el("p", { class: "context", lang: hit.language }, hit.context) : null,
       el("p", { class: "passage", lang: hit.language }, ...passageWithMark(hit)),
+      c.outdated ? el("p", { class: "outdated", role: "note" }, `${t("outdated")} `,
+        c.current_text_url ? el("a", { href: c.current_text_url, target: "_blank", rel: "noopener" }, t("currentText")) : null)
+        : null,
       meta,
       el("div", { class: "actions" },
         el("a", { class: "source", href: c.url, target: "_blank", rel: "noopener" },
           t("open"), el("span", { class: "visually-hidden" }, ` ${t("newTab")}`)),
         copyButton),
       el("details", { class: "reference" },
-        el("summary", {}, t("citation")), el("p", { lang: c.language }, c.reference))));
+        el("summary", {}, t("citation")), el("p", { lang: c.language }, c.reference)),
+      ...(hit.translations || []).map(translation)));
+}
+
+// the same clause in the question's language and in English (which prevails), aligned by the index
+function translation(tr) {
+  const label = [languageName(tr.language), tr.prevailing ? t("prevailing") : null].filter(Boolean).join(" · ");
+  return el("details", { class: "translation", "data-lang": tr.language },
+    el("summary", {}, t("translation", label)),
+    ...tr.passages.map((p) => el("div", {},
+      el("p", { class: "passage", lang: p.language }, p.text),
+      el("p", { class: "reference", lang: p.language },
+        el("a", { href: p.citation.url, target: "_blank", rel: "noopener" }, p.citation.reference)))),
+    el("p", { class: "reference" }, t("alignment", tr.confidence.toFixed(2))));
 }
 
 function render(response, seconds) {
