@@ -94,14 +94,9 @@ def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, n
     from scipy.sparse import load_npz
 
     from index import build_settings
-    from index.align import ALIGNER_VERSION, align_corpus
-    from index.build import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS,
-                             VECTORS, _multi_units, corpus_fingerprint, english_pairs)
-    from index.glossary import mine_glossary
-    from index.dense import DenseIndex
-    from index.latent import LatentIndex
-    from index.lexical import LexicalIndex
-    from index.store import commit_build, new_build_dir, read_manifest
+    from index.build import _multi_units, corpus_fingerprint
+    from index.store import LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, read_manifest
+    from index.writer import write_build
     from ingest import document_passages, load_corpus
 
     rng = np.random.default_rng(seed)
@@ -159,62 +154,19 @@ def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, n
     cosine = float(np.mean(np.sum(vectors * seed_vectors[origin], axis=1)[copy_of != SEED_COPY])) if (copy_of != SEED_COPY).any() else 1.0
     synth_seconds = time.perf_counter() - t1
 
-    timings = {}
+    timings: dict[str, float] = {}
     t2 = time.perf_counter()
-    build_dir = new_build_dir(settings.resolved_index_dir)
-    try:
-        with open(build_dir / PASSAGES, "w", encoding="utf-8") as fh:
-            for p in passages:
-                fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-        timings["passages_jsonl"] = time.perf_counter() - t2
-        t = time.perf_counter()
-        dense = DenseIndex.build(vectors)
-        dense.save(build_dir / VECTORS)
-        timings["faiss"] = time.perf_counter() - t
-        if vectors_out is not None:
-            np.save(vectors_out, vectors.astype(np.float32))
-        t = time.perf_counter()
-        if latent is not None:
-            LatentIndex(latent).save(build_dir / LATENT)
-        (build_dir / UNITS).write_text(json.dumps(units), encoding="utf-8")
-        np.save(build_dir / UNIT_VECTORS, unit_vectors.astype(np.float32))
-        if unit_latent is not None:
-            LatentIndex(unit_latent).save(build_dir / UNIT_LATENT)
-        timings["latent_and_units"] = time.perf_counter() - t
-        t = time.perf_counter()
-        (build_dir / BM25_DIR).mkdir()
-        LexicalIndex.build([p.embedding_text() for p in passages], [p.language for p in passages]).save(build_dir / BM25_DIR)
-        timings["bm25"] = time.perf_counter() - t
-        # translations of a page aligned, and the glossary mined, as a real build does (none if one language)
-        t = time.perf_counter()
-        alignments, _ = align_corpus([p.id for p in passages], [p.page_url for p in passages],
-                                     [p.language for p in passages], [p.section for p in passages],
-                                     [len(p.text) for p in passages], vectors, seed_manifest["model"]["name"])
-        (build_dir / ALIGNMENTS).write_text(json.dumps({"version": ALIGNER_VERSION, "pages": alignments},
-                                                       ensure_ascii=False), encoding="utf-8")
-        glossary = mine_glossary(english_pairs(alignments, passages))
-        (build_dir / GLOSSARY).write_text(json.dumps(glossary.to_dict(), ensure_ascii=False), encoding="utf-8")
-        timings["alignments_glossary"] = time.perf_counter() - t
-        t = time.perf_counter()
-        commit_build(settings.resolved_index_dir, build_dir, {
-            "model": seed_manifest["model"],
-            "signals": seed_manifest["signals"],
-            "dense_index": dense.kind,
-            "bare_weight": settings.bare_weight,
-            "corpus_hash": corpus_fingerprint(settings),
-            "passage_count": len(passages),
-            "unit_count": len(units),
-            "languages": sorted({p.language for p in passages}),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "synthetic": {"note": "benchmark scale-up: vectors copied from the seed build with noise, not embedded",
-                          "seed_build": str(seed_build), "noise": noise, "seed": seed},
-        })
-        timings["manifest_sha256_fsync"] = time.perf_counter() - t
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
+    if vectors_out is not None:
+        np.save(vectors_out, vectors.astype(np.float32))
+    manifest = write_build(settings.resolved_index_dir, passages, vectors, latent, units, unit_vectors, unit_latent, {
+        "model": seed_manifest["model"],
+        "bare_weight": settings.bare_weight,
+        "corpus_hash": corpus_fingerprint(settings),
+        "synthetic": {"note": "benchmark scale-up: vectors copied from the seed build with noise, not embedded",
+                      "seed_build": str(seed_build), "noise": noise, "seed": seed},
+    }, timings=timings)
     index_seconds = time.perf_counter() - t2
-    return {"passages": len(passages), "dense_index": dense.kind, "pages": int(copy_of.max()) + 1, "units": len(units),
+    return {"passages": len(passages), "dense_index": manifest["dense_index"], "pages": int(copy_of.max()) + 1, "units": len(units),
             # passage i copies seed passage i % seed count (records sort copy by copy, each cut like its seed)
             "periodic_layout": bool((origin == np.arange(len(origin)) % len(seed_passages)).all()),
             "unit_fallbacks": unit_fallbacks, "mean_cosine_to_seed": cosine, "ingest_seconds": ingest_seconds,

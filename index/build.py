@@ -1,8 +1,6 @@
 """Corpus -> index folder: passages, FAISS vectors, BM25, highlight units, manifest."""
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,19 +11,12 @@ import numpy as np
 from ingest import GuidekbError, Passage, SourceDocument, corpus_hash, corpus_passages, load_corpus
 from ingest.passages import CHUNKER_VERSION
 
-from .dense import DenseIndex
+from .align import ALIGNER_VERSION
 from .embed import Embedder, has_latent_terms, load_embedder
 from .highlight import highlight_units
-from .latent import LatentIndex
-from .lexical import LexicalIndex
-from .settings import Settings
 from .reuse import PreviousVectors, assemble_rows, key, previous_unit_rows, previous_vectors
-from .align import ALIGNER_VERSION, align_corpus
-from .counterparts import PREVAILING
-from .glossary import mine_glossary
-from .store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,  # noqa: F401 (re-exported)
-                    commit_build, new_build_dir)
-
+from .settings import Settings
+from .writer import write_build
 
 
 @dataclass(frozen=True)
@@ -107,68 +98,18 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     units, unit_vectors, unit_latent, new_units = _unit_vectors(passages, fresh_set, keys, previous, embedder, dim,
                                                                 latent is not None)
     embed_seconds = time.perf_counter() - t0
-    alignments, aligned_anew = align_corpus(
-        [p.id for p in passages], [p.page_url for p in passages], [p.language for p in passages],
-        [p.section for p in passages], [len(p.text) for p in passages], vectors, model["name"],
-        previous.alignments if previous is not None else None)
-    glossary = mine_glossary(english_pairs(alignments, passages))
-
     t1 = time.perf_counter()
     index_dir = settings.resolved_index_dir
-    build_dir = new_build_dir(index_dir)
-    try:
-        with open(build_dir / PASSAGES, "w", encoding="utf-8") as fh:
-            for p in passages:
-                fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-        dense = DenseIndex.build(vectors)  # its FAISS type chosen by size (index/dense.py)
-        dense.save(build_dir / VECTORS)
-        if latent is not None:
-            LatentIndex(latent).save(build_dir / LATENT)
-        (build_dir / BM25_DIR).mkdir()
-        LexicalIndex.build([p.embedding_text() for p in passages], [p.language for p in passages]).save(build_dir / BM25_DIR)
-        (build_dir / UNITS).write_text(json.dumps(units), encoding="utf-8")
-        np.save(build_dir / UNIT_VECTORS, unit_vectors.astype(np.float32))
-        if unit_latent is not None:
-            LatentIndex(unit_latent).save(build_dir / UNIT_LATENT)
-        (build_dir / ALIGNMENTS).write_text(json.dumps({"version": ALIGNER_VERSION, "pages": alignments},
-                                                       ensure_ascii=False), encoding="utf-8")
-        (build_dir / GLOSSARY).write_text(json.dumps(glossary.to_dict(), ensure_ascii=False), encoding="utf-8")
-        languages = sorted({p.language for p in passages})
-        commit_build(index_dir, build_dir, {
-            "model": model,
-            "signals": ["dense", "bm25", *(["latent"] if latent is not None else [])],
-            "dense_index": dense.kind,
-            "bare_weight": settings.bare_weight,
-            "corpus_hash": corpus_fingerprint(settings, documents),
-            "passage_count": len(passages),
-            "unit_count": len(units),
-            "embedded": {"passages": len(fresh), "reused": len(reused), "units": len(new_units)},
-            "languages": languages,
-            "alignment": {"page_pairs": len(alignments), "aligned_anew": aligned_anew,
-                          "links": sum(len(links) for links in alignments.values()),
-                          "glossary_entries": len(glossary.entries)},
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        })
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
+    manifest = write_build(index_dir, passages, vectors, latent, units, unit_vectors, unit_latent, {
+        "model": model,
+        "bare_weight": settings.bare_weight,
+        "corpus_hash": corpus_fingerprint(settings, documents),
+        "embedded": {"passages": len(fresh), "reused": len(reused), "units": len(new_units)},
+    }, previous.alignments if previous is not None else None)
+    languages = manifest["languages"]
     index_seconds = time.perf_counter() - t1
     log(f"index written to {index_dir} ({embed_seconds:.1f}s embedding, {index_seconds:.1f}s indexing)")
     return BuildReport(index_dir, len(passages), languages, embed_seconds, index_seconds, len(fresh), len(reused))
-
-
-def english_pairs(alignments: dict[str, list], passages: list[Passage]) -> list[tuple[str, str, str]]:
-    """(English text, other text, other language) of every aligned group with English: the glossary's input."""
-    by_id = {p.id: p for p in passages}
-    pairs = []
-    for links in alignments.values():
-        for ids_a, ids_b, _ in links:
-            a, b = [by_id[i] for i in ids_a], [by_id[i] for i in ids_b]
-            if b[0].language == PREVAILING:
-                a, b = b, a
-            if a[0].language == PREVAILING:
-                pairs.append((" ".join(p.text for p in a), " ".join(p.text for p in b), b[0].language))
-    return pairs
 
 
 def _unit_vectors(passages: list[Passage], fresh: set[int], keys, previous: PreviousVectors | None,

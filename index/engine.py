@@ -13,7 +13,7 @@ import numpy as np
 from ingest import GuidekbError, Passage, load_corpus
 from ingest.editions import normalise_edition
 
-from .build import ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, build_index, corpus_fingerprint
+from .build import build_index, corpus_fingerprint
 from .citation import WEB_EDITION, citation_for
 from .counterparts import PREVAILING, Counterpart, Counterparts
 from .dense import DenseIndex
@@ -29,7 +29,8 @@ from .query_cache import QueryCache, question_key
 from .results import (ConsistencyIssue, ConsistencyReport, FigureDifference, Hit, PassageRecord, SearchResponse, Translation,
                       TranslationsResponse)
 from .settings import Settings
-from .store import current_build, read_manifest
+from .store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,
+                    current_build, read_manifest)
 
 _build_lock = threading.Lock()
 log = logging.getLogger("guidekb")

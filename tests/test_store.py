@@ -14,10 +14,11 @@ import pytest
 
 from conftest import copy_corpus
 from index import SearchEngine, build_settings
-from index import build as build_module
+from index import writer as writer_module
 from index import engine as engine_module
 from index import store
-from index.build import PASSAGES, UNIT_VECTORS, VECTORS, build_index, corpus_fingerprint
+from index.build import build_index, corpus_fingerprint
+from index.store import PASSAGES, UNIT_VECTORS, VECTORS
 from index.embed import DEFAULT_MODEL, load_embedder
 from index.store import CURRENT, FORMAT_VERSION, MANIFEST, current_build, file_sha256, read_manifest
 from ingest import GuidekbError, corpus_hash, corpus_passages, load_corpus
@@ -155,7 +156,7 @@ def _fail_embedding(monkeypatch, embedder):
 def _fail_writing(monkeypatch, embedder):
     def broken(*args, **kwargs):
         raise OSError("disk full while writing bm25")
-    monkeypatch.setattr(build_module.LexicalIndex, "build", broken)  # after passages and vectors are written
+    monkeypatch.setattr(writer_module.LexicalIndex, "build", broken)  # after passages and vectors are written
     return embedder, OSError
 
 
