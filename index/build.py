@@ -70,7 +70,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     keys = [key(p) for p in passages]
     fresh = [i for i, k in enumerate(keys) if previous is None or k not in previous.dense]
     if fresh or previous is None:  # a build that reuses every vector needs no model
-        embedder = embedder or load_embedder(settings.model)
+        embedder = embedder or load_embedder(settings.model, settings.e5_backend)
     model = {"name": embedder.name, "dim": embedder.dim} if embedder is not None else previous.model
     log(f"embedding {len(fresh)} of {len(passages)} passages with {model['name']}"
         f"{f' (reusing {len(passages) - len(fresh)})' if previous is not None else ''}")

