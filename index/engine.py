@@ -328,6 +328,9 @@ class SearchEngine:
         reference = check_language(reference)
         wanted = sorted({check_language(c) for c in languages} if languages else set(self._languages))
         wanted = [lang for lang in wanted if lang != reference]
+        def side(ids, lang) -> Side:
+            return Side.of([(i, self.index.passages[self._by_id[i]].text) for i in ids], lang)
+
         pairs, seen = [], set()
         for p in self.index.passages:
             if p.language not in wanted:
@@ -336,7 +339,6 @@ class SearchEngine:
                 if (c.group, c.ids) in seen:
                     continue
                 seen.add((c.group, c.ids))
-                side = lambda ids, lang: Side.of([(i, self.index.passages[self._by_id[i]].text) for i in ids], lang)
                 pairs.append((AlignedPair(side(c.ids, reference), side(c.group, p.language)), c.confidence))
         confidence = {(pair.a.ids, pair.b.ids): conf for pair, conf in pairs}
         issues = [ConsistencyIssue(
