@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Sequence
@@ -17,12 +16,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .languages import EU_LANGUAGES
+from ingest.outdated import english_url
 
 ALIGNER_VERSION = 1
 # Moves of the alignment path: passages taken from A and from B. 1:0 and 0:1 leave a passage unaligned.
 MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
-EU_LANGUAGE = re.compile(rf"^/(?:{'|'.join(sorted(EU_LANGUAGES))})(?=/)")  # /bg/programme-guide/... -> /programme-guide/...
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,10 @@ class Link:
 
 
 def page_key(url: str) -> str:
-    """The language-neutral name of a page: its URL path without the language prefix, fragment or query."""
-    parts = urlsplit(url)
-    path = EU_LANGUAGE.sub("", parts.path).rstrip("/") or "/"
-    return f"{parts.netloc.lower()}{path}"
+    """The language-neutral name of a page: host and path of its English page (ingest.outdated.english_url),
+    without query, fragment or trailing slash."""
+    parts = urlsplit(english_url(url))
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/') or '/'}"
 
 
 def _baselines(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 
-TRANSLATIONS = Path(__file__).parent / "data" / "translations"
+from conftest import TRANSLATIONS
 
 
 def load_gold_groups() -> list[dict[str, str]]:
