@@ -1,41 +1,73 @@
 """Alignment accuracy against a hand-checked gold alignment: correct passage groups / gold groups, per language pair.
 
 Gold file: a JSON list of clause entries in page order, {"bg": [quotes], "en": [quotes], ...}; a quote is an
-exact substring of one passage of that language's page, so the gold survives changes to passage ids.
+exact substring (20 to 80 characters) of one passage of that language's page, so the gold survives changes to
+passage ids. tests/data/translations/check_gold.py checks a gold file by hand against its pages.
 """
 from __future__ import annotations
 
 import json
 from itertools import combinations
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from ingest import GuidekbError, Passage
 
 Group = tuple[tuple[str, ...], tuple[str, ...]]
+QUOTE_CHARS = (20, 80)  # long enough to name one passage, short enough to survive a re-chunk
 
 
-def resolve_gold(path: Path, passages: Sequence[Passage]) -> list[dict[str, tuple[str, ...]]]:
-    """Gold entries with each quote replaced by the id of the one passage of its language that holds it."""
+def read_gold(path: Path) -> list[dict[str, list[str]]]:
+    """The entries of a gold file, as written."""
     try:
         entries = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GuidekbError("gold_invalid", f"cannot read gold alignment {path}: {exc}") from exc
-    resolved = []
-    for n, entry in enumerate(entries, 1):
-        ids = {}
-        for language, quotes in entry.items():
-            found = []
-            for quote in quotes:
-                matches = [p.id for p in passages if p.language == language and quote in p.text]
-                if len(matches) != 1:
-                    raise GuidekbError("gold_invalid", f"{path} entry {n}: {language} quote {quote!r} matches "
-                                       f"{len(matches)} passages, not one")
-                found.append(matches[0])
-            if found:
-                ids[language] = tuple(found)
-        resolved.append(ids)
-    return resolved
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise GuidekbError("gold_invalid", f"{path} must hold a JSON list of objects")
+    return entries
+
+
+def locate_quotes(entries: Sequence[dict[str, list[str]]],
+                  pages: Mapping[str, Sequence[str]]) -> tuple[list[dict[str, list[int]]], list[str]]:
+    """Each quote -> the 1-based position of the one text of its language in `pages` that holds it (every language
+    of `pages` in every entry, in its order); and every problem found on the way, none raised."""
+    located: list[dict[str, list[int]]] = []
+    problems: list[str] = []
+    for n, raw in enumerate(entries, 1):
+        unknown = set(raw) - set(pages)
+        if unknown:
+            problems.append(f"entry {n}: unknown language(s) {sorted(unknown)}")
+        entry = {}
+        for language, texts in pages.items():
+            positions = []
+            for quote in raw.get(language, []):
+                if not QUOTE_CHARS[0] <= len(quote) <= QUOTE_CHARS[1]:
+                    problems.append(f"entry {n} {language}: quote {quote!r} has {len(quote)} characters, "
+                                    f"not {QUOTE_CHARS[0]}-{QUOTE_CHARS[1]}")
+                hits = [i for i, text in enumerate(texts, 1) if quote in text]
+                if len(hits) != 1:
+                    problems.append(f"entry {n} {language}: quote {quote!r} matches {len(hits)} passages {hits}, not one")
+                else:
+                    positions.append(hits[0])
+            entry[language] = positions
+        if not any(entry.values()):
+            problems.append(f"entry {n} names no passage")
+        located.append(entry)
+    return located, problems
+
+
+def resolve_gold(path: Path, passages: Sequence[Passage]) -> list[dict[str, tuple[str, ...]]]:
+    """Gold entries with each quote replaced by the id of the one passage of its language that holds it."""
+    by_language: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_language.setdefault(p.language, []).append(p)
+    located, problems = locate_quotes(read_gold(path), {
+        language: [p.text for p in ps] for language, ps in by_language.items()})
+    if problems:
+        raise GuidekbError("gold_invalid", f"{path}: {len(problems)} problem(s): " + "; ".join(problems))
+    return [{language: tuple(by_language[language][i - 1].id for i in positions)
+             for language, positions in entry.items() if positions} for entry in located]
 
 
 def gold_groups(entries: Iterable[dict[str, tuple[str, ...]]], languages: Iterable[str]) -> dict[tuple[str, str], list[Group]]:

@@ -1,20 +1,19 @@
 """The gold alignment of the team's test translations (tests/data/translations, not the official guide), as the
-passage texts of each entry per language, read through check_gold.py's real loader and chunker."""
+passage texts of each entry per language, read through the real loader and chunker."""
 from __future__ import annotations
 
-import importlib.util
-import json
+import tempfile
+from pathlib import Path
 
-from conftest import TRANSLATIONS
+from conftest import TRANSLATIONS, copy_multilingual_corpus
+from index.align_eval import resolve_gold
+from ingest import corpus_passages, load_corpus
 
 
 def load_gold_groups() -> list[dict[str, str]]:
     """One dict per gold entry: language -> its passages' texts joined in page order (languages it has)."""
-    spec = importlib.util.spec_from_file_location("check_gold", TRANSLATIONS / "check_gold.py")
-    check_gold = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check_gold)
-    pages = check_gold.page_texts()
-    entries, problems = check_gold.resolve(json.loads(check_gold.GOLD.read_text(encoding="utf-8")), pages)
-    assert problems == [], problems
-    return [{lang: "\n".join(pages[lang][p - 1] for p in positions) for lang, positions in e.items() if positions}
-            for e in entries]
+    with tempfile.TemporaryDirectory() as tmp:
+        passages = corpus_passages(load_corpus(copy_multilingual_corpus(Path(tmp))))
+    text_of = {p.id: p.text for p in passages}
+    return [{lang: "\n".join(text_of[i] for i in ids) for lang, ids in entry.items()}
+            for entry in resolve_gold(TRANSLATIONS / "gold_alignment.json", passages)]

@@ -8,7 +8,6 @@ language by language, for reading.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import sys
@@ -18,14 +17,14 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from ingest import corpus_passages, load_corpus
+from index.align_eval import locate_quotes, read_gold
+from ingest import GuidekbError, corpus_passages, load_corpus
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 SEED = ROOT / "corpus" / "000_edeb0adc036bf658"
 GOLD = HERE / "gold_alignment.json"
 LANGUAGES = ("bg", "en", "de", "fr")
-QUOTE_CHARS = (20, 80)
 FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 Entry = dict[str, list[int]]  # language -> 1-based page positions
@@ -43,32 +42,6 @@ def page_texts() -> dict[str, list[str]]:
     if missing:
         raise SystemExit(f"no passages for {', '.join(missing)}: is ka2_<lang>.txt with its .meta.json there?")
     return pages
-
-
-def resolve(gold: list[dict], pages: dict[str, list[str]]) -> tuple[list[Entry], list[str]]:
-    """Each quote -> the position of the one passage holding it; the problems found on the way."""
-    entries: list[Entry] = []
-    problems: list[str] = []
-    for n, raw in enumerate(gold, 1):
-        unknown = set(raw) - set(LANGUAGES)
-        if unknown:
-            problems.append(f"entry {n}: unknown language(s) {sorted(unknown)}")
-        entry: Entry = {}
-        for language in LANGUAGES:
-            positions = []
-            for quote in raw.get(language, []):
-                if not QUOTE_CHARS[0] <= len(quote) <= QUOTE_CHARS[1]:
-                    problems.append(f"entry {n} {language}: quote {quote!r} has {len(quote)} characters, not 20-80")
-                hits = [i for i, text in enumerate(pages[language], 1) if quote in text]
-                if len(hits) != 1:
-                    problems.append(f"entry {n} {language}: quote {quote!r} matches {len(hits)} passages {hits}, not one")
-                else:
-                    positions.append(hits[0])
-            entry[language] = positions
-        if not any(entry.values()):
-            problems.append(f"entry {n} names no passage")
-        entries.append(entry)
-    return entries, problems
 
 
 def coverage_and_order(entries: list[Entry], pages: dict[str, list[str]]) -> list[str]:
@@ -150,11 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold", type=Path, default=GOLD, help="gold file (default: the one beside this script)")
     args = parser.parse_args(argv)
     pages = page_texts()
-    gold = json.loads(args.gold.read_text(encoding="utf-8"))
-    if not isinstance(gold, list) or not all(isinstance(e, dict) for e in gold):
-        print(f"FAIL: {args.gold} must hold a JSON list of objects", file=sys.stderr)
+    try:
+        gold = read_gold(args.gold)
+    except GuidekbError as exc:
+        print(f"FAIL: {exc.message}", file=sys.stderr)
         return 1
-    entries, problems = resolve(gold, pages)
+    entries, problems = locate_quotes(gold, pages)
     problems += coverage_and_order(entries, pages) + figures_problems(entries, pages)
     if args.show:
         print(show(entries, pages))
