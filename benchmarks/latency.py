@@ -148,8 +148,6 @@ class Server:
         self.ready_seconds = float("nan")
 
     def __enter__(self) -> "Server":
-        import httpx
-
         cmd = guidekb_command("serve", "--corpus", str(self.corpus), "--index", str(self.index),
                               "--port", str(self.port), "--log-level", "warning")
         t0 = time.perf_counter()
@@ -162,15 +160,13 @@ class Server:
             if self.proc.poll() is not None:
                 self._stderr.seek(0)
                 raise RuntimeError(f"guidekb serve exited: {self._stderr.read().decode('utf-8', 'replace')[-500:]}")
-            try:
-                status = httpx.get(self.url + "/ready", timeout=2).status_code
+            with HttpClient(self.url, timeout=2) as probe:
+                status = probe.get("/ready")
                 if status == 404:  # a server without a readiness endpoint answers only once loaded
-                    status = httpx.get(self.url + "/health", timeout=2).status_code
-                if status == 200:
-                    self.ready_seconds = time.perf_counter() - t0
-                    return self
-            except httpx.HTTPError:
-                pass
+                    status = probe.get("/health")
+            if status == 200:
+                self.ready_seconds = time.perf_counter() - t0
+                return self
             time.sleep(0.1)
         self.__exit__(None, None, None)
         raise RuntimeError(f"guidekb serve not ready after {self.ready_timeout:.0f}s")
@@ -190,25 +186,58 @@ class Server:
             self._stderr.close()
 
 
-def _timed_search(client, q: str) -> float | None:
-    """Seconds for one GET /search answered 200, or None for any other answer or a transport error."""
-    import httpx
+class HttpClient:
+    """One keep-alive HTTP/1.1 connection (the standard library's): a load generator light enough not to take
+    much of the 2 cores from the server it measures (httpx, used before, costs several times more per request;
+    the report gives the clients' share of the machine). get() returns the status, or None on a transport error
+    (reconnecting next time)."""
 
+    def __init__(self, url: str, timeout: float = 60.0):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
+        self._conn = None
+
+    def get(self, path: str, params: dict | None = None) -> int | None:
+        import http.client
+        from urllib.parse import urlencode
+
+        try:
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            self._conn.request("GET", path + ("?" + urlencode(params) if params else ""))
+            response = self._conn.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "HttpClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _timed_search(client: HttpClient, q: str) -> float | None:
+    """Seconds for one GET /search answered 200, or None for any other answer or a transport error."""
     t0 = time.perf_counter()
-    try:
-        ok = client.get("/search", params={"q": q, "k": 5}).status_code == 200
-    except httpx.HTTPError:
-        return None
+    ok = client.get("/search", {"q": q, "k": 5}) == 200
     return time.perf_counter() - t0 if ok else None
 
 
 def http_sequential(url: str, queries: Sequence[str], budget: float = 60.0) -> dict:
     """GET /search one request at a time: client-measured round trip per request."""
-    import httpx
-
     times, errors, t_end = [], 0, time.monotonic() + budget
-    with httpx.Client(base_url=url, timeout=60) as client:
-        client.get("/search", params={"q": f"{queries[0]} (warm-up)", "k": 5})  # warm the connection, not the cache
+    with HttpClient(url) as client:
+        client.get("/search", {"q": f"{queries[0]} (warm-up)", "k": 5})  # warm the connection, not the cache
         for q in queries:
             seconds = _timed_search(client, q)
             if seconds is None:
@@ -227,8 +256,6 @@ def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds:
     distinct: every request a text the server has not seen (the question plus its request number), so the
     server's question cache never hits; otherwise the questions cycle and repeat (cache hits after the first round).
     """
-    import httpx
-
     lock = threading.Lock()
     times: list[float] = []
     errors = [0]
@@ -236,7 +263,7 @@ def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds:
     stop_at = [0.0]
 
     def worker(offset: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with HttpClient(url) as client:
             start.wait()
             i = offset
             while time.monotonic() < stop_at[0]:
@@ -254,12 +281,13 @@ def http_concurrent(url: str, queries: Sequence[str], clients: int = 8, seconds:
         t.start()
     stop_at[0] = time.monotonic() + seconds
     start.wait()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     for t in threads:
         t.join(timeout=seconds + 120)
-    elapsed = time.perf_counter() - t0
+    elapsed, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
     return {"clients": clients, "distinct": distinct, "seconds": elapsed, "ok": len(times), "errors": errors[0],
-            "qps": len(times) / elapsed if elapsed else 0.0, "latency": percentiles(times)}
+            "qps": len(times) / elapsed if elapsed else 0.0, "latency": percentiles(times),
+            "client_cores": client_cpu / elapsed if elapsed else 0.0}  # the load generator's share of the machine
 
 
 def _median(values: list[float]) -> float:

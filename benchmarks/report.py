@@ -96,9 +96,10 @@ def write_report(results: dict, path: Path) -> None:
         rows.append([_label(s), str(c.get("clients", "n/a")), _f(c.get("seconds")), _f(c.get("qps"), 2),
                      _f(seq_qps, 2), _ratio(c.get("qps"), seq_qps), str(c.get("ok", "n/a")), str(c.get("errors", "n/a")),
                      _f(c.get("latency", {}).get("p50_ms")), _f(c.get("latency", {}).get("p99_ms")),
-                     _f(r.get("qps"), 2), str(r.get("errors", "n/a"))])
+                     _f(c.get("client_cores"), 2), _f(r.get("qps"), 2), str(r.get("errors", "n/a"))])
     lines += _table(["passages", "clients", "seconds", "queries/s", "sequential queries/s (1/mean)", "ratio",
-                     "ok", "errors", "p50 ms under load", "p99 ms", "repeated questions: queries/s", "errors"], rows)
+                     "ok", "errors", "p50 ms under load", "p99 ms", "cores used by the clients",
+                     "repeated questions: queries/s", "errors"], rows)
     lines += ["", "Every request a distinct question text (an evaluation question plus its request number), so the "
               "server's question cache never hits. \"repeated questions\": a shorter run cycling the evaluation "
               "questions, mostly cache hits after the first round.", ""]

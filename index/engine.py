@@ -17,7 +17,8 @@ from .build import build_index, corpus_fingerprint
 from .citation import WEB_EDITION, citation_for
 from .counterparts import PREVAILING, Counterpart, Counterparts
 from .dense import DenseIndex
-from .embed import Embedder, configure_openmp, encode_query, load_embedder
+from .embed import Embedder, configure_openmp, load_embedder
+from .first_stage import FirstStage, VectorRetrieval, top
 from .fusion import FUSERS
 from .glossary import Glossary, expand_query
 from .highlight import best_unit
@@ -25,7 +26,6 @@ from .intent import asks_who, names_actor
 from .languages import UNDETERMINED, check_language, detect_language
 from .latent import LatentIndex
 from .lexical import LexicalIndex
-from .query_cache import QueryCache, question_key
 from .results import (ConsistencyIssue, ConsistencyReport, FigureDifference, Hit, PassageRecord, SearchResponse, Translation,
                       TranslationsResponse)
 from .settings import Settings
@@ -116,7 +116,8 @@ class SearchEngine:
         self._by_id = {p.id: i for i, p in enumerate(index.passages)}
         self._languages = list(index.manifest["languages"])
         self.counterparts = index.counterparts
-        self.query_cache = QueryCache()  # per engine: a reload opens a new engine, so a new, empty cache
+        self.retrieval = VectorRetrieval(embedder, index, settings.candidates)
+        self.query_cache = self.retrieval.cache  # per engine: a reload opens a new engine, so a new, empty cache
         self._row_language = np.array([p.language for p in index.passages])
         self._row_edition = np.array([edition_label(p.edition) for p in index.passages])
 
@@ -167,9 +168,9 @@ class SearchEngine:
         allowed = self._allowed(languages, editions)
         weights = {**self.weights(), **(weights or {})}
         expanded = self._expand(query, language) if weights.get("glossary") else query
-        query_vectors = self._query_vectors(expanded, language)
-        degraded = query_vectors.dense is None
-        signals = self._signals(query_vectors, allowed)
+        query_vectors, first, bm25 = self._first_stage(expanded, language, allowed)
+        degraded = first is None
+        signals = self._signals(query_vectors, first, bm25, allowed)
         fuse = FUSERS["bm25" if degraded else fusion or self.settings.fusion]
         ranked = fuse(signals, weights, k=self.settings.rrf_k)
         hits = self._present(ranked, k, query_vectors, weights, prefer, allowed)
@@ -233,38 +234,32 @@ class SearchEngine:
                 "bm25": s.lexical_weight, "intent": s.intent_weight,
                 "glossary": 1.0 if s.expand_queries else 0.0}  # a switch: the question expanded with the glossary
 
-    def _query_vectors(self, query: str, language: str) -> QueryVectors:
+    def _first_stage(self, query: str, language: str, allowed: np.ndarray | None):
+        """(the question as every signal sees it, the vector retrievers' results or None when the model failed,
+        every passage's BM25 score)."""
+        def lexical():
+            return self._lexical_scores(query, language)
+
+        who = asks_who(query, language)
         try:
-            dense, latent = self._encode_query(query)
+            first, bm25 = self.retrieval.run(query, allowed, meanwhile=lexical)
         except Exception:  # a model that fails must not take search down: answer from BM25, marked degraded
             log.exception("embedding the question failed: answering from BM25 alone")
-            latent, dense = None, None
-        return QueryVectors(query, language, dense, latent, asks_who(query, language))
+            return QueryVectors(query, language, None, None, who), None, lexical()
+        return QueryVectors(query, language, first.dense, first.latent, who), first, bm25
 
-    def _encode_query(self, query: str):
-        """The question's (dense, latent) vectors, from the engine's cache of recent questions when repeated."""
-        text = question_key(query)
-        return self.query_cache.get_or_compute(
-            text, lambda: encode_query(self.embedder, text, self.index.latent is not None))
-
-    def _signals(self, q: QueryVectors, allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
+    def _signals(self, q: QueryVectors, first: FirstStage | None, bm25: np.ndarray,
+                 allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
         """Each signal's score for the union of every retriever's top candidates (among `allowed` rows, if given)."""
         n = self.settings.candidates
-        bm25 = self._lexical_scores(q.text, q.language)
         if allowed is not None:
             bm25 = np.where(allowed, bm25, 0.0)
-        if q.dense is None:
+        if first is None:
             return {"bm25": {i: float(s) for i, s in enumerate(bm25) if s > 0}}
-        if allowed is None:
-            dense_ids, _ = self.index.dense.search(q.dense, n)
-        else:  # exact scores over the allowed rows: a filter never returns fewer than it could
-            rows = np.flatnonzero(allowed)
-            dense_ids = rows[_top(self.index.dense.scores(q.dense, rows.tolist()), n)]
-        candidates = set(int(i) for i in dense_ids) | set(_top(bm25, n))
-        latent = None
-        if q.latent is not None:
-            latent = self.index.latent.scores(q.latent)
-            candidates |= set(_top(latent if allowed is None else np.where(allowed, latent, -np.inf), n))
+        candidates = set(int(i) for i in first.dense_ids) | set(top(bm25, n))
+        latent = first.latent_scores
+        if latent is not None:
+            candidates |= set(top(latent if allowed is None else np.where(allowed, latent, -np.inf), n))
         order = sorted(i for i in candidates if allowed is None or allowed[i])  # a short top-n may pad with others
         dense = self.index.dense.scores(q.dense, order)
         signals = {"dense": dict(zip(order, map(float, dense))),
@@ -367,11 +362,6 @@ def validate_query(s: Settings, query, k, lang) -> tuple[str, int, str | None]:
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= s.max_k:
         raise GuidekbError("invalid_k", f"k must be a whole number from 1 to {s.max_k}, got {k!r}")
     return query, k, check_language(lang) if lang else None
-
-
-def _top(scores: np.ndarray, n: int) -> list[int]:
-    n = min(n, len(scores))
-    return [int(i) for i in np.argpartition(-scores, n - 1)[:n]] if n else []
 
 
 def _is_stale(build, fingerprint: str) -> bool:

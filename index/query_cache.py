@@ -28,21 +28,30 @@ class QueryCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The cached value for key, or compute() stored under it; an exception stores nothing."""
+    def get(self, key: Hashable):
+        """The cached value for key (now the most recent), or None, counted as a hit or a miss."""
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return self._entries[key]  # type: ignore[return-value]
+                return self._entries[key]
             self.misses += 1
-        value = compute()  # outside the lock: other questions are not held up by this one's model passes
+            return None
+
+    def put(self, key: Hashable, value) -> None:
         if self.size:
             with self._lock:
                 self._entries[key] = value
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached value for key, or compute() stored under it; an exception stores nothing."""
+        value = self.get(key)
+        if value is None:
+            value = compute()  # outside the lock: other questions are not held up by this one's model passes
+            self.put(key, value)
         return value
 
     def clear(self) -> None:

@@ -95,3 +95,30 @@ def test_build_killed_at_any_point_leaves_current_usable(engine, corpus_dir, tmp
     assert counts <= {len(engine.index.passages), 2 * len(engine.index.passages)}
     builds = sorted(p.name for p in settings.resolved_index_dir.iterdir() if p.name.startswith("build-"))
     assert 1 <= len(builds) <= 2  # the one served and at most the one before it
+
+
+class HalfBrokenEmbedder:
+    """One of the two model passes fails: the dense one or the latent-term head."""
+
+    def __init__(self, inner, broken: str):
+        self.name, self.dim, self._inner, self._broken = inner.name, inner.dim, inner, broken
+
+    def embed_queries(self, texts):
+        if self._broken == "dense":
+            raise RuntimeError("dense pass failed")
+        return self._inner.embed_queries(texts)
+
+    def latent_terms(self, texts):
+        if self._broken == "latent":
+            raise RuntimeError("latent-term head failed")
+        return self._inner.latent_terms(texts)
+
+
+@pytest.mark.parametrize("broken", ["dense", "latent"])
+def test_either_model_pass_failing_degrades_search_and_caches_nothing(engine, broken):
+    """The two passes run side by side (index/first_stage.py): a failure on either side is the model failing."""
+    half = SearchEngine(engine.index, HalfBrokenEmbedder(engine.embedder, broken), engine.settings)
+    response = half.search(BG_Q, k=5)
+    assert response.degraded is True
+    assert [h.id for h in response.passages] == [h.id for h in engine.search(BG_Q, k=5, fusion="bm25").passages]
+    assert len(half.query_cache) == 0  # a failed question is asked of the model again next time

@@ -1,0 +1,72 @@
+"""A search's first stage: encode the question and run the two vector retrievers over the whole index.
+
+The dense branch (query-prefixed model pass, then the FAISS scan) runs in the caller's thread, the latent-term
+branch (un-prefixed pass, then the inverted-index scores) on a worker, side by side: each retriever starts as soon
+as its own model pass ends instead of after both.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+import numpy as np
+
+from .query_cache import QueryCache, question_key
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    dense: np.ndarray  # the question's normalised vector
+    latent: object  # its latent-term CSR row, or None when the index has none
+    dense_ids: np.ndarray  # the dense retriever's top candidates (among the allowed rows)
+    latent_scores: np.ndarray | None  # every passage's latent-term cosine
+
+
+def top(scores: np.ndarray, n: int) -> list[int]:
+    """Indices of the n highest scores, in no order; fewer if there are fewer."""
+    n = min(n, len(scores))
+    return [int(i) for i in np.argpartition(-scores, n - 1)[:n]] if n else []
+
+
+class VectorRetrieval:
+    """Owns the engine's question cache and the worker threads of the latent-term branch."""
+
+    def __init__(self, embedder, index, candidates: int):
+        self.embedder, self.index, self.candidates = embedder, index, candidates
+        self.cache = QueryCache()  # per engine: a reload opens a new engine, so a new, empty cache
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self._workers = ThreadPoolExecutor(max(2, workers), thread_name_prefix="guidekb-latent")
+
+    def run(self, query: str, allowed: np.ndarray | None, meanwhile: Callable[[], T]) -> tuple[FirstStage, T]:
+        """The first stage, and meanwhile(): the search's other work, done in this thread while the latent-term
+        branch finishes (the longer one: its model pass also runs the sparse head). Raises whatever the model
+        raises (the engine then answers from BM25 alone)."""
+        text = question_key(query)
+        cached = self.cache.get(text)
+        if cached is not None:  # a repeated question: no model pass, the retrievers one after the other
+            dense, latent = cached
+            return FirstStage(dense, latent, self.dense_candidates(dense, allowed),
+                              self.index.latent.scores(latent) if latent is not None else None), meanwhile()
+        branch = self._workers.submit(self._latent_branch, text) if self.index.latent is not None else None
+        try:
+            dense = self.embedder.embed_queries([text])[0]
+            dense_ids = self.dense_candidates(dense, allowed)
+            other = meanwhile()
+        finally:  # never leave the branch running on its own, even when this one failed
+            latent, latent_scores = branch.result() if branch is not None else (None, None)
+        self.cache.put(text, (dense, latent))
+        return FirstStage(dense, latent, dense_ids, latent_scores), other
+
+    def _latent_branch(self, text: str):
+        latent = self.embedder.latent_terms([text])
+        return latent, self.index.latent.scores(latent)
+
+    def dense_candidates(self, dense: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        if allowed is None:
+            return self.index.dense.search(dense, self.candidates)[0]
+        rows = np.flatnonzero(allowed)  # exact scores over the allowed rows: a filter never returns fewer than it could
+        return rows[top(self.index.dense.scores(dense, rows.tolist()), self.candidates)]

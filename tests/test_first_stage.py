@@ -1,0 +1,39 @@
+"""index/first_stage.py: the two vector retrievers, each started as soon as its own model pass ends."""
+from __future__ import annotations
+
+import numpy as np
+
+from index.first_stage import VectorRetrieval, top
+
+Q = "who manages capacity building in youth?"
+
+
+def test_side_by_side_gives_what_one_after_the_other_gives(engine):
+    retrieval = VectorRetrieval(engine.embedder, engine.index, candidates=20)
+    first, other = retrieval.run(Q, None, meanwhile=lambda: "bm25 scored")
+    assert other == "bm25 scored"
+    dense = engine.embedder.embed_queries([Q])[0]
+    latent = engine.embedder.latent_terms([Q])
+    assert np.allclose(first.dense, dense) and abs(first.latent - latent).max() < 1e-6
+    assert list(first.dense_ids) == list(engine.index.dense.search(dense, 20)[0])
+    assert np.allclose(first.latent_scores, engine.index.latent.scores(latent))
+    again, _ = retrieval.run(Q, None, meanwhile=lambda: None)  # from the cache now: same results
+    assert retrieval.cache.hits == 1
+    assert list(again.dense_ids) == list(first.dense_ids) and np.allclose(again.latent_scores, first.latent_scores)
+
+
+def test_allowed_rows_limit_the_dense_candidates_exactly(engine):
+    retrieval = VectorRetrieval(engine.embedder, engine.index, candidates=5)
+    allowed = np.zeros(len(engine.index.passages), dtype=bool)
+    allowed[::3] = True
+    first, _ = retrieval.run(Q, allowed, meanwhile=lambda: None)
+    rows = np.flatnonzero(allowed)
+    exact = engine.index.dense.scores(first.dense, rows.tolist())
+    assert sorted(first.dense_ids.tolist()) == sorted(rows[top(np.asarray(exact), 5)].tolist())
+    assert allowed[first.dense_ids].all()
+
+
+def test_top_returns_the_n_best_in_any_order():
+    scores = np.array([0.1, 0.9, 0.3, 0.8, 0.2])
+    assert sorted(top(scores, 2)) == [1, 3]
+    assert sorted(top(scores, 10)) == [0, 1, 2, 3, 4] and top(np.array([]), 3) == []
