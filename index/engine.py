@@ -73,7 +73,8 @@ class LoadedIndex:
     def _load(cls, build_dir) -> "LoadedIndex":
         manifest = read_manifest(build_dir)
         with open(build_dir / PASSAGES, encoding="utf-8") as fh:
-            passages = [Passage.from_dict(json.loads(line)) for line in fh]
+            shared: dict = {}
+            passages = [Passage.from_dict(json.loads(line), shared) for line in fh]
         dense = DenseIndex.load(build_dir / VECTORS)
         lexical = LexicalIndex.load(build_dir / BM25_DIR, len(passages))
         latent = LatentIndex.load(build_dir / LATENT) if "latent" in manifest.get("signals", []) else None
@@ -168,9 +169,9 @@ class SearchEngine:
         allowed = self._allowed(languages, editions)
         weights = {**self.weights(), **(weights or {})}
         expanded = self._expand(query, language) if weights.get("glossary") else query
-        query_vectors, first, bm25 = self._first_stage(expanded, language, allowed)
+        query_vectors, first, lexical = self._first_stage(expanded, language, allowed)
         degraded = first is None
-        signals = self._signals(query_vectors, first, bm25, allowed)
+        signals = self._signals(query_vectors, first, lexical, allowed)
         fuse = FUSERS["bm25" if degraded else fusion or self.settings.fusion]
         ranked = fuse(signals, weights, k=self.settings.rrf_k)
         hits = self._present(ranked, k, query_vectors, weights, prefer, allowed)
@@ -236,9 +237,12 @@ class SearchEngine:
 
     def _first_stage(self, query: str, language: str, allowed: np.ndarray | None):
         """(the question as every signal sees it, the vector retrievers' results or None when the model failed,
-        every passage's BM25 score)."""
+        (every passage's BM25 score, 0 outside `allowed`; the top candidates by it))."""
         def lexical():
-            return self._lexical_scores(query, language)
+            bm25 = self._lexical_scores(query, language)
+            if allowed is not None:
+                bm25 = np.where(allowed, bm25, 0.0)
+            return bm25, top(bm25, self.settings.candidates)
 
         who = asks_who(query, language)
         try:
@@ -248,15 +252,14 @@ class SearchEngine:
             return QueryVectors(query, language, None, None, who), None, lexical()
         return QueryVectors(query, language, first.dense, first.latent, who), first, bm25
 
-    def _signals(self, q: QueryVectors, first: FirstStage | None, bm25: np.ndarray,
+    def _signals(self, q: QueryVectors, first: FirstStage | None, lexical: tuple[np.ndarray, list[int]],
                  allowed: np.ndarray | None = None) -> dict[str, dict[int, float]]:
         """Each signal's score for the union of every retriever's top candidates (among `allowed` rows, if given)."""
         n = self.settings.candidates
-        if allowed is not None:
-            bm25 = np.where(allowed, bm25, 0.0)
+        bm25, bm25_top = lexical
         if first is None:
             return {"bm25": {i: float(s) for i, s in enumerate(bm25) if s > 0}}
-        candidates = set(int(i) for i in first.dense_ids) | set(top(bm25, n))
+        candidates = set(int(i) for i in first.dense_ids) | set(bm25_top)
         latent = first.latent_scores
         if latent is not None:
             candidates |= set(top(latent if allowed is None else np.where(allowed, latent, -np.inf), n))

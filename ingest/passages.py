@@ -19,7 +19,7 @@ TARGET_CHARS = 300  # pieces of a longer one are grouped up to about this
 OUTLINE_ITEM_CHARS = 80  # each list item a lead-in passage is embedded with is cut to this
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 100k passages are held in memory by `serve`
 class Passage:
     """The unit we index, rank and cite."""
 
@@ -52,8 +52,21 @@ class Passage:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Passage":
-        return cls(**{**data, "section": tuple(data["section"])})
+    def from_dict(cls, data: dict, shared: dict | None = None) -> "Passage":
+        """`shared`: a dict kept across the passages of one load, so that a value many passages repeat (their
+        page's title, section, URL, lead-in) is held once instead of once per passage (at 100k synthetic
+        passages: 601 -> 475 MiB for the loaded index)."""
+        data = {**data, "section": tuple(data["section"])}
+        if shared is not None:
+            for name in _PAGE_FIELDS:
+                value = data.get(name)
+                if value is not None:
+                    data[name] = shared.setdefault(value, value)
+        return cls(**data)
+
+
+_PAGE_FIELDS = ("context", "outline", "kind", "language", "title", "section", "page_url", "edition", "source",
+                "current_text_url")
 
 
 def passage_id(doc_key: str, language: str, text: str, occurrence: int) -> str:
