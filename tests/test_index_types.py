@@ -37,5 +37,10 @@ def test_latent_scores_by_column_equal_the_row_product(tmp_path):
     query = sparse_random(1, 4000, density=0.05, format="csr", dtype=np.float32, random_state=3)
     LatentIndex(matrix).save(tmp_path / "latent.npz")
     for index in (LatentIndex(matrix), LatentIndex.load(tmp_path / "latent.npz")):
+        assert index._matvec is not None  # scipy's kernel, column by column: not the slicing fallback
         assert np.allclose(index.scores(query), (matrix @ query.T).toarray().ravel(), atol=1e-6)
+        assert np.allclose(index.scores(query.astype(np.float64)), (matrix @ query.T).toarray().ravel(), atol=1e-6)
+        assert not index.scores(query * 0).any() and index.scores(query).dtype == np.float32
         assert index.size == 500
+    wide = LatentIndex(matrix.astype(np.float64))  # not the kernel's type: sliced and multiplied, the same scores
+    assert wide._matvec is None and np.allclose(wide.scores(query), (matrix @ query.T).toarray().ravel(), atol=1e-6)
