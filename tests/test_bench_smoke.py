@@ -112,3 +112,20 @@ def test_a_childs_peak_memory_is_its_own_not_its_parents():
     child = run_child([sys.executable, "-c", "import time; time.sleep(0.2)"], timeout=60)
     assert child.returncode == 0 and ballast.sum() > 0
     assert 1 < child.peak_rss_mib < 100
+
+
+def test_a_report_of_several_runs_shows_their_medians_and_each_run(bench, tmp_path):
+    from benchmarks.combine import combine_runs
+    from benchmarks.report import write_report
+
+    _, results = bench
+    slower = json.loads(json.dumps(results))
+    slower["sizes"][-1]["in_process"]["p50_ms"] *= 3
+    combined = combine_runs([results, slower, results])
+    combined["config"]["runs"] = 3
+    write_report(combined, tmp_path / "report.md")
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "median of 3 whole runs" in report and "--runs 3" in report
+    assert combined["sizes"][-1]["in_process"]["p50_ms"] == results["sizes"][-1]["in_process"]["p50_ms"]
+    spread = report.split("Each run at the largest size:", 1)[1].split("**Scale-up", 1)[0]
+    assert spread.count("\n| ") == 4  # the header and one row per run
