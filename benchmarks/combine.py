@@ -1,25 +1,19 @@
 """Several benchmark runs -> one results dict: the median of every figure, the highest peak memory, the sum of
-errors; each run's headline figures kept beside it, so the report can show the spread."""
+errors; each run's target figures kept beside it, so the report can show the spread."""
 from __future__ import annotations
 
 import statistics
 from typing import Any
 
-RUN_FIGURES = {  # per run, at the largest size: what the report's spread table shows
-    "in-process p50 ms": lambda s, r: s["in_process"].get("p50_ms"),
-    "in-process p95 ms": lambda s, r: s["in_process"].get("p95_ms"),
-    "HTTP p95 ms": lambda s, r: s.get("http", {}).get("p95_ms"),
-    "queries/s, 8 clients": lambda s, r: s.get("concurrent", {}).get("qps"),
-    "serve peak RSS MiB": lambda s, r: s.get("serve_peak_rss_mib"),
-    "dense passages/s": lambda s, r: r["embedding"].get("dense_per_s"),
-    "other processes, cores": lambda s, r: r.get("cpu", {}).get("other_cores"),
-}
+from .report import TARGETS
 
 
 def combine_runs(runs: list[dict]) -> dict:
+    """The combined results, with "runs": each run's figures for the report's targets at its largest size."""
     combined = _combine(runs, key="")
-    combined["runs"] = [{"started": r.get("started"), **{name: get(r["sizes"][-1], r) if r["sizes"] else None
-                                                       for name, get in RUN_FIGURES.items()}} for r in runs]
+    combined["runs"] = [{"started": r.get("started"),
+                         **{what: get(r, r["sizes"][-1]) if r["sizes"] else None for what, get, _, _ in TARGETS},
+                         "other processes, cores": r.get("cpu", {}).get("other_cores")} for r in runs]
     return combined
 
 
