@@ -37,3 +37,43 @@ def test_top_returns_the_n_best_in_any_order():
     scores = np.array([0.1, 0.9, 0.3, 0.8, 0.2])
     assert sorted(top(scores, 2)) == [1, 3]
     assert sorted(top(scores, 10)) == [0, 1, 2, 3, 4] and top(np.array([]), 3) == []
+
+
+def _best_values(scores, n):
+    return np.sort(scores)[::-1][:n]
+
+
+def test_top_over_a_large_array_takes_the_n_highest_scores_whatever_their_spread():
+    from index.first_stage import SAMPLED_FROM, _top_above_sample
+
+    rng = np.random.default_rng(7)
+    size = 100_045
+    assert size >= SAMPLED_FROM
+    sparse = np.zeros(size, np.float32)
+    sparse[rng.choice(size, 30, replace=False)] = rng.random(30)  # fewer positive scores than asked for
+    masked = rng.random(size).astype(np.float32)
+    masked[rng.random(size) < 0.9] = -np.inf  # a filtered search's latent scores
+    cases = {
+        "continuous": rng.random(size).astype(np.float32),
+        "all zero": np.zeros(size, np.float32),
+        "mostly zero": sparse,
+        "ties": rng.integers(0, 5, size).astype(np.float32),  # thousands equal at the boundary
+        "negative": -rng.random(size),
+        "filtered": masked,
+        "ascending": np.arange(size, dtype=np.float32),
+    }
+    for name, scores in cases.items():
+        for n in (1, 50, 700):
+            found = top(scores, n)
+            assert len(found) == n == len(set(found)), name
+            assert np.array_equal(np.sort(scores[found])[::-1], _best_values(scores, n)), (name, n)
+            assert _top_above_sample(scores, n) is not None, name  # the sampled path answered, not the fallback
+
+
+def test_top_falls_back_to_a_full_partition_when_the_sample_cannot_decide():
+    from index.first_stage import _top_above_sample
+
+    scores = np.full(20_000, np.nan, np.float32)
+    scores[:10] = np.arange(10)
+    assert _top_above_sample(scores, 5) is None  # NaN threshold: nothing compares above or equal to it
+    assert len(top(scores, 5)) == 5
