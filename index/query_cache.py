@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
-
-T = TypeVar("T")
+from typing import Hashable
 
 QUERY_CACHE_SIZE = 1024  # entries; one is a 384-float vector plus <= 256 latent terms, about 4 KiB
 
@@ -45,14 +43,6 @@ class QueryCache:
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The cached value for key, or compute() stored under it; an exception stores nothing."""
-        value = self.get(key)
-        if value is None:
-            value = compute()  # outside the lock: other questions are not held up by this one's model passes
-            self.put(key, value)
-        return value
 
     def clear(self) -> None:
         with self._lock:

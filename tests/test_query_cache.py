@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from index import SearchEngine
-from index.embed import encode_query
+from index.first_stage import VectorRetrieval
 from index.query_cache import QueryCache, question_key
 
 Q = "who manages capacity building in youth?"
@@ -15,30 +15,20 @@ Q = "who manages capacity building in youth?"
 
 def test_least_recently_used_entry_is_evicted():
     cache = QueryCache(size=2)
-    cache.get_or_compute("a", lambda: 1)
-    cache.get_or_compute("b", lambda: 2)
-    assert cache.get_or_compute("a", lambda: -1) == 1  # a hit refreshes "a"
-    cache.get_or_compute("c", lambda: 3)  # evicts "b", the least recently used
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # a hit refreshes "a"
+    cache.put("c", 3)  # evicts "b", the least recently used
     assert len(cache) == 2
-    assert cache.get_or_compute("a", lambda: -1) == 1 and cache.get_or_compute("c", lambda: -1) == 3
-    assert cache.get_or_compute("b", lambda: 20) == 20  # computed again
-    assert (cache.hits, cache.misses) == (3, 4)
-
-
-def test_a_failed_computation_stores_nothing():
-    cache = QueryCache()
-
-    def fail():
-        raise RuntimeError("model failed")
-
-    with pytest.raises(RuntimeError):
-        cache.get_or_compute("q", fail)
-    assert len(cache) == 0 and cache.get_or_compute("q", lambda: "ok") == "ok"
+    assert cache.get("a") == 1 and cache.get("c") == 3
+    assert cache.get("b") is None
+    assert (cache.hits, cache.misses) == (3, 1)
 
 
 def test_size_zero_caches_nothing():
     cache = QueryCache(size=0)
-    assert [cache.get_or_compute("q", lambda: i) for i in range(3)] == [0, 1, 2] and len(cache) == 0
+    cache.put("q", 1)
+    assert len(cache) == 0 and cache.get("q") is None
 
 
 def test_concurrent_use_keeps_the_bound_and_the_counts():
@@ -47,7 +37,10 @@ def test_concurrent_use_keeps_the_bound_and_the_counts():
 
     def worker(offset: int) -> None:
         for k in keys[offset:] + keys[:offset]:
-            assert cache.get_or_compute(k, lambda k=k: k.upper()) == k.upper()
+            value = cache.get(k)
+            if value is None:
+                cache.put(k, value := k.upper())
+            assert value == k.upper()
 
     threads = [threading.Thread(target=worker, args=(n * 37,)) for n in range(8)]
     for t in threads:
@@ -76,10 +69,23 @@ def test_repeated_question_is_served_from_the_cache_with_the_same_answer(engine)
 def test_cached_vectors_are_the_models_vectors(engine):
     fresh = SearchEngine(engine.index, engine.embedder, engine.settings)
     fresh.search(Q, k=1)
-    dense, latent = fresh.query_cache.get_or_compute(Q, lambda: pytest.fail("should be cached"))
-    want_dense, want_latent = encode_query(engine.embedder, Q, latent=True)
-    assert np.allclose(dense, want_dense) and abs(latent - want_latent).max() < 1e-6
-    assert np.allclose(dense, engine.embedder.embed_queries([Q])[0])  # the parallel path is the plain one
+    dense, latent = fresh.query_cache.get(Q)
+    assert np.allclose(dense, engine.embedder.embed_queries([Q])[0])
+    assert abs(latent - engine.embedder.latent_terms([Q])).max() < 1e-6
+
+
+def test_a_failed_model_pass_caches_nothing(engine):
+    class Failing:
+        def embed_queries(self, texts):
+            raise RuntimeError("model failed")
+
+        def latent_terms(self, texts):
+            return engine.embedder.latent_terms(texts)
+
+    retrieval = VectorRetrieval(Failing(), engine.index, candidates=5)
+    with pytest.raises(RuntimeError, match="model failed"):
+        retrieval.run(Q, None, meanwhile=lambda: None)
+    assert len(retrieval.cache) == 0 and retrieval.cache.misses == 1
 
 
 def test_a_new_engine_starts_with_an_empty_cache(engine):
