@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from .report import TARGETS
+from .report import MODEL_PASS, TARGETS
 
 
 def combine_runs(runs: list[dict]) -> dict:
@@ -13,6 +13,7 @@ def combine_runs(runs: list[dict]) -> dict:
     combined = _combine(runs, key="")
     combined["runs"] = [{"started": r.get("started"),
                          **{what: get(r, r["sizes"][-1]) if r["sizes"] else None for what, get, _, _ in TARGETS},
+                         MODEL_PASS: r["sizes"][-1].get("model_pass", {}).get("p50_ms") if r["sizes"] else None,
                          "other processes, cores": r.get("cpu", {}).get("other_cores")} for r in runs]
     return combined
 

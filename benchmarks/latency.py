@@ -74,6 +74,18 @@ def stages(engine, queries: Sequence[str], dense_vectors, latent_rows, budget: f
     return {name: percentiles(v) for name, v in times.items()}
 
 
+def model_pass(embedder, question: str, passes: int = 25) -> dict:
+    """The machine's speed at this moment: one question's dense model pass, `passes` times. The same work at every
+    size and in every run, so it moves only with the machine (the same code's pass has taken 9-12 ms here)."""
+    embedder.embed_queries([question])  # warm-up
+    times = []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        embedder.embed_queries([question])
+        times.append(time.perf_counter() - t0)
+    return percentiles(times)
+
+
 def query_embedding(engine, queries: Sequence[str]) -> dict:
     """The model's share of a query: encoding the question as the engine does it on a cache miss (its dense and
     latent-term passes side by side, on its own threads) and, interleaved question by question, one pass after

@@ -162,7 +162,7 @@ def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_buil
     from index.store import current_build
 
     from .faiss_types import compare
-    from .latency import Server, http_concurrent, http_sequential, in_process, stages, startup
+    from .latency import Server, http_concurrent, http_sequential, in_process, model_pass, stages, startup
     from .synthetic import write_corpus
 
     folder = work / f"scale-{n}"
@@ -191,6 +191,7 @@ def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_buil
     engine = SearchEngine.open(build_settings(corpus_dir=corpus, index_dir=index), embedder=embedder,
                                build_if_missing=False)
     row["open_seconds"] = time.perf_counter() - t0
+    row["model_pass"] = model_pass(embedder, STARTUP_QUESTION)
     row["in_process"] = in_process(engine, texts)
     row["stages"] = stages(engine, texts, query_vectors, query_latent)
     del engine
