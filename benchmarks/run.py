@@ -77,6 +77,8 @@ def _run_once(cfg: BenchConfig, out: Path, work: Path, log: Callable[[str], None
     seed_corpus = _fresh_seed_corpus(work / "seed-corpus")
     log("building the real index of the seed corpus (child process)")
     results["seed_build"] = _real_build(seed_corpus)
+    log("rebuilds of the seed corpus: nothing changed, then one paragraph added")
+    results["rebuilds"] = _rebuilds(seed_corpus)
 
     engine, questions = _seed_engine(seed_corpus, cfg)
     texts = [q.question for q in questions]
@@ -143,8 +145,36 @@ def _real_build(corpus: Path) -> dict:
     if child.returncode != 0:
         raise RuntimeError(f"guidekb build failed: {child.stderr[-800:]}")
     report = json.loads(child.stdout)
-    return {"passages": report["passages"], "embed_seconds": report["embed_seconds"],
+    return {"passages": report["passages"], "embedded": report["embedded"], "reused": report["reused"],
+            "embed_seconds": report["embed_seconds"],
             "index_seconds": report["index_seconds"], "wall_seconds": child.seconds, "peak_rss_mib": child.peak_rss_mib}
+
+
+EDIT = ("\n\nAdded by the benchmark to measure an incremental rebuild (not guide text): one new paragraph at the "
+        "end of the page.\n")
+
+
+def _rebuilds(corpus: Path) -> dict:
+    """Two more builds of the just-built seed corpus: with nothing changed (the target: nothing embedded), and with
+    one paragraph appended to its first page (only the passages that changed are embedded). Leaves the corpus
+    and its index as the first build made them, for the rest of the run."""
+    from ingest.sources import sha256_bytes
+
+    unchanged = _real_build(corpus)
+    page = sorted(corpus.glob("*.txt"))[0]
+    meta_file = page.with_name(page.name[: -len(".txt")] + ".meta.json")
+    text, meta = page.read_bytes(), meta_file.read_text(encoding="utf-8")
+    try:
+        edited = text.rstrip() + EDIT.encode("utf-8")
+        page.write_bytes(edited)
+        meta_file.write_text(json.dumps({**json.loads(meta), "sha256": sha256_bytes(edited)}, ensure_ascii=False,
+                                        indent=2), encoding="utf-8")
+        one_paragraph = _real_build(corpus)
+    finally:
+        page.write_bytes(text)
+        meta_file.write_text(meta, encoding="utf-8")
+    restored = _real_build(corpus)
+    return {"unchanged": unchanged, "one_paragraph_added": one_paragraph, "restored": restored}
 
 
 def _seed_engine(corpus: Path, cfg: BenchConfig):

@@ -82,6 +82,11 @@ def test_latency_and_throughput_are_measured(bench):
     assert size["startup"]["median_s"] > 0 and not size["startup"]["errors"]
     assert size["serve_peak_rss_mib"] > 0 and size["build"]["peak_rss_mib"] > 0 and results["seed_build"]["peak_rss_mib"] > 0
     assert results["embedding"]["dense_per_s"] > 0 and results["embedding"]["both_per_s"] > 0
+    rebuilds, full = results["rebuilds"], results["seed_build"]
+    assert (rebuilds["unchanged"]["embedded"], rebuilds["unchanged"]["reused"]) == (0, full["passages"])
+    added = rebuilds["one_paragraph_added"]
+    assert added["passages"] == full["passages"] + 1 and 1 <= added["embedded"] <= 3  # the new passage (and a neighbour)
+    assert rebuilds["restored"]["passages"] == full["passages"] and rebuilds["restored"]["embedded"] <= 2
     assert 250 <= results["embedding"]["median_chars"] <= 400
     assert faiss["chosen"] in faiss["types"] and faiss["types"][faiss["exact"]]["recall@10"] == 1.0
     assert all(0.0 <= t["recall@10"] <= 1.0 for t in faiss["types"].values())
@@ -132,3 +137,11 @@ def test_a_report_of_several_runs_shows_their_medians_and_each_run(bench, tmp_pa
     pass_ms = f"{results['sizes'][-1]['model_pass']['p50_ms']:.1f}"
     assert "model pass ms (machine speed)" in spread and spread.count(f"| {pass_ms} |") >= 3  # every run's machine speed
     assert f"dense model pass took p50 {pass_ms} ms" in report
+
+
+def test_report_shows_the_incremental_rebuilds(bench):
+    out, results = bench
+    report = (out / "report.md").read_text(encoding="utf-8")
+    n = results["seed_build"]["passages"]
+    assert f"nothing changed: 0 of {n} passages embedded ({n} reused)" in report
+    assert "| passages a no-change rebuild embeds (seed page) | <= 0 | 0 | met |" in report
