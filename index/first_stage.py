@@ -35,8 +35,9 @@ def top(scores: np.ndarray, n: int) -> list[int]:
 
     Over a large array the n highest are found among the scores above a threshold read off a strided sample,
     when there are at least n of them: a pass and a small partition instead of a partition of everything.
-    Measured at 100k passages: 0.2 ms against 1.0 ms for latent-term scores, 0.1 against 0.5 ms for all-zero
-    BM25 scores (a question in a language the index does not hold). The same set of scores either way."""
+    Measured in searches at 100k synthetic passages: 0.1 ms against 1.0 ms for the latent-term scores, 0.2
+    against 0.5 ms for BM25 scores that are all zero (a question in a language the index does not hold). The same
+    set of scores either way."""
     n = min(n, len(scores))
     if not n:
         return []
