@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from .report import MODEL_PASS, TARGETS
+from .report import MODEL_PASS, MODEL_PASS_TWO, TARGETS
 
 
 def combine_runs(runs: list[dict]) -> dict:
@@ -13,9 +13,15 @@ def combine_runs(runs: list[dict]) -> dict:
     combined = _combine(runs, key="")
     combined["runs"] = [{"started": r.get("started"),
                          **{what: get(r, r["sizes"][-1]) if r["sizes"] else None for what, get, _, _ in TARGETS},
-                         MODEL_PASS: r["sizes"][-1].get("model_pass", {}).get("p50_ms") if r["sizes"] else None,
+                         MODEL_PASS: _pass(r, None), MODEL_PASS_TWO: _pass(r, "two_at_once"),
                          "other processes, cores": r.get("cpu", {}).get("other_cores")} for r in runs]
     return combined
+
+
+def _pass(run: dict, key: str | None):
+    """p50 ms of the machine-speed pass before the largest size's latency: alone, or two at once (key)."""
+    timing = run["sizes"][-1].get("model_pass", {}) if run["sizes"] else {}
+    return (timing.get(key, {}) if key else timing).get("p50_ms")
 
 
 def _combine(values: list[Any], key: str) -> Any:

@@ -75,15 +75,25 @@ def stages(engine, queries: Sequence[str], dense_vectors, latent_rows, budget: f
 
 
 def model_pass(embedder, question: str, passes: int = 25) -> dict:
-    """The machine's speed at this moment: one question's dense model pass, `passes` times. The same work at every
-    size and in every run, so it moves only with the machine (the same code's pass has taken 9-12 ms here)."""
-    embedder.embed_queries([question])  # warm-up
-    times = []
-    for _ in range(passes):
-        t0 = time.perf_counter()
-        embedder.embed_queries([question])
-        times.append(time.perf_counter() - t0)
-    return percentiles(times)
+    """The machine's speed at this moment: one question's dense model pass timed `passes` times alone, then as many
+    times on each of two threads at once (one per core). The same work at every size and in every run, so it moves
+    only with the machine: "alone" with one core's speed, "two_at_once" with both (a neighbour on the host's other
+    core shows there, and in throughput, not in "alone")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def timed(count: int) -> list[float]:
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            embedder.embed_queries([question])
+            times.append(time.perf_counter() - t0)
+        return times
+
+    timed(1)  # warm-up
+    alone = timed(passes)
+    with ThreadPoolExecutor(2) as pool:
+        both = [t for times in pool.map(timed, [passes, passes]) for t in times]
+    return {**percentiles(alone), "two_at_once": percentiles(both)}
 
 
 def query_embedding(engine, queries: Sequence[str]) -> dict:

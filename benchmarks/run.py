@@ -155,9 +155,9 @@ EDIT = ("\n\nAdded by the benchmark to measure an incremental rebuild (not guide
 
 
 def _rebuilds(corpus: Path) -> dict:
-    """Two more builds of the just-built seed corpus: with nothing changed (the target: nothing embedded), and with
-    one paragraph appended to its first page (only the passages that changed are embedded). Leaves the corpus
-    and its index as the first build made them, for the rest of the run."""
+    """Three more builds of the just-built seed corpus: with nothing changed (the target: nothing embedded), with
+    one paragraph appended to its first page (only the passages that changed are embedded), and with it removed
+    again, which leaves the corpus as it was and its index equal to the first build's, for the rest of the run."""
     from ingest.sources import sha256_bytes
 
     unchanged = _real_build(corpus)

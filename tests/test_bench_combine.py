@@ -11,7 +11,7 @@ def _run(p50: float, qps: float, rss: float, errors: list[str], started: str) ->
     size = {"passages": 1000, "in_process": {"p50_ms": p50, "p95_ms": p50 * 2, "n": 121},
             "http": {"p95_ms": p50 * 3, "errors": len(errors)}, "concurrent": {"qps": qps, "ok": 100},
             "serve_peak_rss_mib": rss, "errors": errors, "faiss": {"chosen": "Flat fp32 (exact)"},
-            "model_pass": {"p50_ms": p50 / 2}}
+            "model_pass": {"p50_ms": p50 / 2, "two_at_once": {"p50_ms": p50}}}
     return {"started": started, "machine": {"cpu": "test"}, "embedding": {"dense_per_s": qps / 2},
             "quick": False, "cpu": {"other_cores": 0.1}, "sizes": [size]}
 
@@ -30,6 +30,7 @@ def test_figures_are_medians_memory_the_highest_and_errors_all_kept():
     assert [r["in-process p50 ms"] for r in combined["runs"]] == [10.0, 30.0, 20.0]
     assert [r["started"] for r in combined["runs"]] == ["a", "b", "c"]
     assert [r["one question's model pass ms (machine speed)"] for r in combined["runs"]] == [5.0, 15.0, 10.0]
+    assert [r["the same, two at once on 2 threads ms"] for r in combined["runs"]] == [10.0, 30.0, 20.0]
 
 
 def test_runs_below_one_is_refused_before_anything_runs(tmp_path):
