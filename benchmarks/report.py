@@ -189,7 +189,7 @@ def _runs_note(results: dict) -> list[str]:
     names = [k for k in runs[0] if k != "started"]
     return ["", f"**Every figure below is the median of {len(runs)} whole runs**, one after the other (peak memory: "
             "the highest of the runs; errors: all of them). Each run at the largest size:", ""] + _table(
-        ["run", "started"] + names, [[str(i), str(r.get("started"))] + [_f(r[n], 2 if "cores" in n else 1) for n in names]
+        ["run", "started"] + names, [[str(i), str(r.get("started"))] + [_f(r[n], 0 if isinstance(r[n], int) else 2 if "cores" in n else 1) for n in names]
                                      for i, r in enumerate(runs, 1)])
 
 
