@@ -187,10 +187,13 @@ def _runs_note(results: dict) -> list[str]:
     if not runs:
         return []
     names = [k for k in runs[0] if k != "started"]
+    def cell(value, name: str) -> str:
+        return _f(value, 0 if isinstance(value, int) else 2 if "cores" in name else 1)
+
     return ["", f"**Every figure below is the median of {len(runs)} whole runs**, one after the other (peak memory: "
             "the highest of the runs; errors: all of them). Each run at the largest size:", ""] + _table(
-        ["run", "started"] + names, [[str(i), str(r.get("started"))] + [_f(r[n], 0 if isinstance(r[n], int) else 2 if "cores" in n else 1) for n in names]
-                                     for i, r in enumerate(runs, 1)])
+        ["run", "started"] + names,
+        [[str(i), str(r.get("started"))] + [cell(r[n], n) for n in names] for i, r in enumerate(runs, 1)])
 
 
 def _rebuild_lines(rebuilds: dict | None) -> list[str]:
