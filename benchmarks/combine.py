@@ -5,23 +5,18 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from .report import MODEL_PASS, MODEL_PASS_TWO, TARGETS
+from .report import SPEED, TARGETS
 
 
 def combine_runs(runs: list[dict]) -> dict:
-    """The combined results, with "runs": each run's figures for the report's targets at its largest size."""
+    """The combined results, with "runs": each run's figures for the report's targets and the machine's speed at
+    its largest size."""
     combined = _combine(runs, key="")
     combined["runs"] = [{"started": r.get("started"),
-                         **{what: get(r, r["sizes"][-1]) if r["sizes"] else None for what, get, _, _ in TARGETS},
-                         MODEL_PASS: _pass(r, None), MODEL_PASS_TWO: _pass(r, "two_at_once"),
+                         **{what: get(r, r["sizes"][-1]) if r["sizes"] else None
+                            for what, get, *_ in (*TARGETS, *SPEED)},
                          "other processes, cores": r.get("cpu", {}).get("other_cores")} for r in runs]
     return combined
-
-
-def _pass(run: dict, key: str | None):
-    """p50 ms of the machine-speed pass before the largest size's latency: alone, or two at once (key)."""
-    timing = run["sizes"][-1].get("model_pass", {}) if run["sizes"] else {}
-    return (timing.get(key, {}) if key else timing).get("p50_ms")
 
 
 def _combine(values: list[Any], key: str) -> Any:

@@ -158,11 +158,11 @@ def _rebuilds(corpus: Path) -> dict:
     """Three more builds of the just-built seed corpus: with nothing changed (the target: nothing embedded), with
     one paragraph appended to its first page (only the passages that changed are embedded), and with it removed
     again, which leaves the corpus as it was and its index equal to the first build's, for the rest of the run."""
-    from ingest.sources import sha256_bytes
+    from ingest.sources import META_SUFFIX, sha256_bytes
 
     unchanged = _real_build(corpus)
     page = sorted(corpus.glob("*.txt"))[0]
-    meta_file = page.with_name(page.name[: -len(".txt")] + ".meta.json")
+    meta_file = page.with_suffix(META_SUFFIX)
     text, meta = page.read_bytes(), meta_file.read_text(encoding="utf-8")
     try:
         edited = text.rstrip() + EDIT.encode("utf-8")
