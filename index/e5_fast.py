@@ -56,7 +56,10 @@ class Tokenizer:
         for index, piece in enumerate(pieces):  # first piece wins, as in the engine's hash table
             if piece and index != self.unk:
                 self._ids.setdefault(piece, index)
-        self._max_chars = max(len(p) for p in self._ids)
+        self._longest: dict[str, int] = {}  # the longest piece starting with each 3 characters (shorter: always tried)
+        for piece in self._ids:
+            if len(piece) > 3 and len(piece) > self._longest.get(piece[:3], 3):
+                self._longest[piece[:3]] = len(piece)
         self._norm = norm
 
     def content_ids(self, text: str) -> list[int]:
@@ -66,7 +69,7 @@ class Tokenizer:
         text = text.replace(" ", _META)
         if not lead:
             text = _META + text
-        n, ids, scores, unk_score, max_chars = len(text), self._ids, self._scores, self._unk_score, self._max_chars
+        n, ids, scores, unk_score, longest = len(text), self._ids, self._scores, self._unk_score, self._longest
         best = [-1e30] * (n + 1)
         best[0] = 0.0
         back_id = [0] * (n + 1)
@@ -75,7 +78,7 @@ class Tokenizer:
             here = best[i]
             if here <= -1e29:
                 continue
-            for end in range(i + 1, min(n, i + max_chars) + 1):
+            for end in range(i + 1, min(n, i + longest.get(text[i : i + 3], 3)) + 1):
                 idx = ids.get(text[i:end])
                 if idx is not None:
                     score = here + scores[idx]
