@@ -135,8 +135,10 @@ def _session(model):
     extended level fuses each residual Add + LayerNormalization into SkipLayerNormalization, whose kernel is slow
     here (onnxruntime 1.32, its profiler, a 7 x 43-token pass: 14.7 ms in SkipLayerNormalization against 1.7 ms
     in the unfused LayerNormalizations plus a share of 6 ms of Adds; the pass 150 -> 134 ms)."""
-    import onnxruntime as ort
-
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise GuidekbError("model_unavailable", "the onnx backend needs onnxruntime: pip install onnxruntime") from exc
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
@@ -150,10 +152,6 @@ class OnnxE5Encoder(E5Encoder):
     pool runs passes side by side); the fp32 layers of the base class are never dequantised."""
 
     def __init__(self, model_path: str, sae_path: str):
-        try:
-            import onnxruntime  # noqa: F401  (a clear error here; _session imports it again)
-        except ImportError as exc:  # pragma: no cover - a core dependency
-            raise GuidekbError("model_unavailable", "the onnx backend needs onnxruntime: pip install onnxruntime") from exc
         super().__init__(model_path, sae_path=None)
         sae_q4, sae_bias, self._top_k = read_sae_q4(sae_path, self.H)
         self.sparse_dim = len(sae_bias)
