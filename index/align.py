@@ -18,7 +18,7 @@ import numpy as np
 
 from ingest.outdated import english_url
 
-ALIGNER_VERSION = 1
+ALIGNER_VERSION = 2  # 2: vectors centred per page version (they embed its title)
 # Moves of the alignment path: passages taken from A and from B. 1:0 and 0:1 leave a passage unaligned.
 MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
 
@@ -176,6 +176,22 @@ def pair_key(ids_a: Sequence[str], ids_b: Sequence[str], model: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _centred(vectors: np.ndarray, groups) -> np.ndarray:
+    """Each page version's vectors less their mean, normalised: what all passages of a page share (its title
+    and headings, embedded with every passage) tells nothing about which passage is which."""
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    for rows in groups:
+        rows = list(rows)
+        if len(rows) > 1:
+            out[rows] -= out[rows].mean(axis=0)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def _group_cosine(vectors: np.ndarray, a: Sequence[int], b: Sequence[int]) -> float:
+    va, vb = vectors[list(a)].sum(axis=0), vectors[list(b)].sum(axis=0)
+    return round(float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-12)), 4)
+
+
 def align_corpus(ids: Sequence[str], urls: Sequence[str], languages: Sequence[str],
                  sections: Sequence[tuple[str, ...]], lengths: Sequence[int], vectors: np.ndarray, model: str,
                  previous: dict[str, list] | None = None, params: AlignParams = AlignParams()) -> tuple[dict[str, list], int]:
@@ -186,8 +202,10 @@ def align_corpus(ids: Sequence[str], urls: Sequence[str], languages: Sequence[st
     """
     out: dict[str, list] = {}
     computed = 0
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    for page in pages_by_key(urls, languages).values():
+    pages = pages_by_key(urls, languages)
+    plain = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = _centred(vectors, [rows for page in pages.values() for rows in page.values()])
+    for page in pages.values():
         for la, lb in combinations(sorted(page), 2):
             ra, rb = page[la], page[lb]
             k = pair_key([ids[r] for r in ra], [ids[r] for r in rb], model)
@@ -195,6 +213,7 @@ def align_corpus(ids: Sequence[str], urls: Sequence[str], languages: Sequence[st
                 out[k] = previous[k]
                 continue
             computed += 1
-            out[k] = [[[ids[r] for r in link.a], [ids[r] for r in link.b], link.confidence]
+            # which passages pair up is read from the centred vectors; how sure, from the cosine as embedded
+            out[k] = [[[ids[r] for r in link.a], [ids[r] for r in link.b], _group_cosine(plain, link.a, link.b)]
                       for link in align_pages(ra, rb, vectors, lengths, sections, params)]
     return out, computed

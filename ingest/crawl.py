@@ -38,6 +38,7 @@ class CrawlReport:
     failed: dict[str, str] = field(default_factory=dict)  # url -> reason
     skipped_robots: int = 0  # links robots.txt disallows: never requested
     off_host_links: int = 0  # links to another host: never requested
+    navigation: int = 0  # pages that only link to others (the guide's index): followed, not stored
     complete: bool = False  # False when --max-pages stopped the run: the next crawl resumes it
     resumed: bool = False
 
@@ -292,6 +293,9 @@ class Crawler:
         try:
             converted = convert_html(self._decode(got), final, final, info["language"])
         except GuidekbError as exc:
+            if exc.code == "navigation_page":  # an index of other pages: its links are followed, nothing is stored
+                report.navigation += 1
+                return seen, links
             return self._fail(report, final, exc.message, seen, links)
         held = self.held.get(final, converted.record["source"])
         if held != converted.record["source"]:  # e.g. a page saved by hand: never overwritten by the crawler

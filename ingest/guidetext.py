@@ -1,12 +1,14 @@
 """Guide text, the plain text that HTML and PDF ingest store -> blocks, each with its section path.
 
-One block per line: `# ` .. `###### ` headings (level = number of #), ` • ` bullets (list items and table
-rows), paragraphs, and at the end `[n]: text` footnotes. A block that cites `[n]` carries that footnote's text
+One block per line: `# ` .. `###### ` headings (level = number of #), ` • ` bullets (list items), table rows
+(`| ` and the row as it reads: "Where to apply? — To the National Agency.", after a `|| ` line of the table's
+column names separated by ` | `), paragraphs, and at the end `[n]: text` footnotes. A block that cites `[n]` carries that footnote's text
 in `notes`, which passages put in their context. Offsets point into this text, which the corpus stores.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .textpage import BULLET, Block
 
@@ -14,6 +16,10 @@ HEADING = re.compile(r"^(#{1,6}) +(\S.*)$")
 FOOTNOTE = re.compile(r"^\[(\w{1,8})\]: +(\S.*)$")
 FOOTNOTE_REF = re.compile(r"\[(\w{1,8})\]")
 BULLET_PREFIX = " • "
+ROW_PREFIX = "| "
+TABLE_HEAD_PREFIX = "|| "
+CELL_SEPARATOR = " | "
+LABEL_SEPARATOR = " — "  # between a row's label (its first cell) and the rest
 GUIDE_TEXT_FORMATS = ("html", "pdf")
 
 
@@ -23,6 +29,15 @@ def heading_line(level: int, text: str) -> str:
 
 def footnote_line(mark: str, text: str) -> str:
     return f"[{mark}]: {text}"
+
+
+def row_text(cells: list[str], columns: list[str]) -> str:
+    """A table row as a sentence that keeps its label and column names: "label — value" for two columns,
+    "label — column: value; column: value" for more."""
+    label, rest = (cells[0], cells[1:]) if cells else ("", [])
+    named = list(zip(columns[1:] + [""] * len(rest), rest)) if len(cells) > 2 else [("", v) for v in rest]
+    values = "; ".join(f"{h}: {v}" if h else v for h, v in named if v)
+    return LABEL_SEPARATOR.join(part for part in (label, values) if part)
 
 
 def parse_guide_text(text: str, base_section: tuple[str, ...] = ()) -> list[Block]:
@@ -50,6 +65,23 @@ def parse_guide_text(text: str, base_section: tuple[str, ...] = ()) -> list[Bloc
             notes[match.group(1)] = Block("paragraph", content, start, start + len(content),
                                           section=(*base_section, *filter(None, headings[:1])))
             continue
+        if line.startswith(TABLE_HEAD_PREFIX):
+            content = line[len(TABLE_HEAD_PREFIX):].rstrip()
+            start = line_start + len(TABLE_HEAD_PREFIX)
+            columns = tuple(content.split(CELL_SEPARATOR))
+            blocks.append(Block("table-head", content, start, start + len(content), section=(*base_section, *filter(None, headings)),
+                                cells=columns))
+            continue
+        if line.startswith(ROW_PREFIX):
+            content = line[len(ROW_PREFIX):].rstrip()
+            start = line_start + len(ROW_PREFIX)
+            previous = blocks[-1] if blocks else None
+            columns = (previous.cells if previous.kind == "table-head" else previous.columns) if previous is not None and \
+                previous.kind in ("table-head", "row") else ()
+            blocks.append(Block("row", content, start, start + len(content), section=(*base_section, *filter(None, headings)),
+                                cells=tuple(c for c in content.partition(LABEL_SEPARATOR)[::2] if c),
+                                columns=columns))
+            continue
         if match := BULLET.match(line):
             kind, content_start = "bullet", match.end()
         else:
@@ -68,8 +100,7 @@ def _attach_notes(blocks: list[Block], notes: dict[str, Block]) -> list[Block]:
         marks = [m for m in FOOTNOTE_REF.findall(block.text) if m in notes] if block.kind != "heading" else []
         cited.update(marks)
         if marks:
-            block = Block(block.kind, block.text, block.start, block.end, section=block.section,
-                          notes=tuple((f"[{m}]", notes[m].text) for m in dict.fromkeys(marks)))
+            block = replace(block, notes=tuple((f"[{m}]", notes[m].text) for m in dict.fromkeys(marks)))
         out.append(block)
     out.extend(note for mark, note in notes.items() if mark not in cited)  # never drop text
     return out

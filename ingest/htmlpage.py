@@ -1,9 +1,10 @@
 """A saved page of the official Erasmus+ site (HTML) -> guide text of its main content, title, language, URL.
 
 Only the main content is kept: the site header, breadcrumb, in-page table of contents, language picker,
-search box, cookie banner and footer (Europa Component Library markup) are dropped. Headings keep their level,
-list items become bullets, a table becomes one bullet per row ("header: value; header: value") after its
-caption, and footnotes are written at the end as `[n]: text`, the citing text keeping its `[n]`. The notice
+search box, cookie banner and footer (Europa Component Library markup) are dropped, and so are lists that
+only link to other pages (navigation). Headings keep their level, list items become bullets, a table becomes
+its column names and one row per line ("Where to apply? — To the National Agency.", see guidetext.py) after
+its caption, and footnotes are written at the end as `[n]: text`, the citing text keeping its `[n]`. The notice
 of a translation that lags behind the English page is dropped too, and reported (see outdated.py).
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from .errors import GuidekbError
-from .guidetext import BULLET_PREFIX, footnote_line, heading_line
+from .guidetext import BULLET_PREFIX, CELL_SEPARATOR, ROW_PREFIX, TABLE_HEAD_PREFIX, footnote_line, heading_line, row_text
 from .outdated import GUIDE_DOCUMENT, document_links, find_notice
 
 # Class prefixes (ECL and the site's Drupal theme) and tags of everything around the guide text.
@@ -77,15 +78,28 @@ def _table_rows(table) -> list[str]:
     rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
     header: list[str] = []
     if rows and (table.find("thead") or all(c.name == "th" for c in rows[0].find_all(["td", "th"]))):
-        header = [_inline(c) for c in rows[0].find_all(["td", "th"])]
+        header = [_inline(c).replace(CELL_SEPARATOR, " / ") for c in rows[0].find_all(["td", "th"])]
         rows = rows[1:]
-    lines = []
+    lines = [TABLE_HEAD_PREFIX + CELL_SEPARATOR.join(header)] if any(header) else []
     for tr in rows:
         cells = [_inline(c) for c in tr.find_all(["td", "th"])]
-        pairs = [f"{h}: {v}" if h else v for h, v in zip(header + [""] * len(cells), cells) if v]
-        if pairs:
-            lines.append(BULLET_PREFIX + "; ".join(pairs))
+        if any(cells):
+            lines.append(ROW_PREFIX + row_text(cells, header))
     return lines
+
+
+def is_navigation(list_tag) -> bool:
+    """A list whose every item is nothing but a link to another page: a menu or an index, not guide text."""
+    items = list_tag.find_all("li", recursive=False)
+    if len(items) < 2:
+        return False
+    for li in items:
+        links = li.find_all("a", href=True)
+        if not links or any(a["href"].startswith("#") for a in links):
+            return False
+        if _clean(li.get_text(" ")) != _clean(" ".join(a.get_text(" ") for a in links)):
+            return False
+    return True
 
 
 def _walk(node, lines: list[str]) -> None:
@@ -111,6 +125,8 @@ def _walk(node, lines: list[str]) -> None:
                 lines.append(heading_line(HEADINGS[name], text))
         elif name in ("ul", "ol"):
             flush()
+            if is_navigation(child):
+                continue
             for li in child.find_all("li", recursive=False):
                 nested = [sub.extract() for sub in li.find_all(["ul", "ol"], recursive=False)]
                 text = _inline(li)
@@ -215,6 +231,8 @@ def parse_html(html: str, name: str) -> HtmlPage:
     _walk(main, lines)
     if not lines or not lines[0].startswith("# "):
         lines.insert(0, heading_line(1, title))
+    if not any(not line.startswith("#") for line in lines + note_lines):
+        raise GuidekbError("navigation_page", f"{name} holds no guide text, only its title and links to other pages")
     section_path = tuple(c for c in crumbs if c != title)
     return HtmlPage("\n".join(lines + note_lines) + "\n", title, language or None, url, section_path, raw_text,
                     notice is not None, tuple(links))

@@ -1,17 +1,19 @@
-"""Blocks -> citable passages: a paragraph or a bullet (long ones split on sentences), with ids and offsets."""
+"""Blocks -> citable passages: a paragraph, a bullet or a table row (long ones split on sentences), with ids and
+offsets. What is embedded and what BM25 reads is the passage with what tells it apart from the alike rows of
+other pages: its page title and heading path, its lead-in or its table's column names."""
 from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .fragments import text_fragment_url
-from .guidetext import FOOTNOTE_REF, GUIDE_TEXT_FORMATS, parse_guide_text
+from .guidetext import CELL_SEPARATOR, FOOTNOTE_REF, GUIDE_TEXT_FORMATS, LABEL_SEPARATOR, parse_guide_text
 from .sentences import clause_spans, comma_spans, sentence_spans
 from .sources import SourceDocument
 from .textpage import Block, parse_page_text
 
-CHUNKER_VERSION = 3  # 3: passages say whether their page is an outdated translation
+CHUNKER_VERSION = 4  # 4: table rows, headings of saved text, page title and heading path in what is embedded
 # Measured on the evaluation set: 400/300 beat 1000/500 and 300/200 (a long bullet listing many things
 # otherwise matches every question a little and crowds out the short bullet that answers it).
 MAX_CHARS = 400  # a whole paragraph or bullet up to this stays one passage
@@ -25,9 +27,9 @@ class Passage:
 
     id: str
     text: str  # exactly source[start:end]
-    context: str  # lead-in that says what a bullet is about ("" if none)
+    context: str  # lead-in that says what a bullet is about, a row's column names ("" if none)
     outline: str  # for a lead-in ending with ':', the items it introduces (embedded, not shown)
-    kind: str  # "paragraph" | "bullet"
+    kind: str  # "paragraph" | "bullet" | "row"
     language: str
     title: str
     section: tuple[str, ...]
@@ -43,8 +45,10 @@ class Passage:
     current_text_url: str | None = None  # then: where the current text is (the guide PDF in its language, or English)
 
     def embedding_text(self) -> str:
-        """The passage in its context: its lead-in, the passage, and the list it introduces."""
-        return "\n".join(part for part in (self.context, self.text, self.outline) if part)
+        """The passage in its context: page title and heading path, its lead-in, the passage, the list it introduces."""
+        heading = " > ".join(s for s in self.section if not s.startswith(("p. ", "pp. ")))
+        text = self.text.replace("\t", LABEL_SEPARATOR, 1).replace("\t", "; ") if self.kind == "row" else self.text
+        return "\n".join(part for part in (heading, self.context, text, self.outline) if part)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -111,6 +115,16 @@ def lead_in_context(block: Block, previous: Block | None) -> str:
     return ""
 
 
+def table_context(blocks: list[Block], at: int) -> str:
+    """A row's context: its table's caption (the lead-in ending with ':' right before it) and its column names."""
+    first = at
+    while first > 0 and blocks[first - 1].kind in ("row", "table-head"):
+        first -= 1
+    before = blocks[first - 1] if first > 0 else None
+    caption = before.text if before is not None and before.kind == "paragraph" and before.text.rstrip().endswith(":") else ""
+    return "\n".join(part for part in (caption, CELL_SEPARATOR.join(blocks[at].columns)) if part)
+
+
 def list_outline(blocks: list[Block], at: int) -> str:
     """The bullets a lead-in paragraph introduces, shortened: what the lead-in is about."""
     items = []
@@ -122,11 +136,20 @@ def list_outline(blocks: list[Block], at: int) -> str:
 
 
 def _blocks(doc: SourceDocument) -> tuple[list[Block], str]:
-    """The document's blocks and title, read the way its record's `format` says."""
+    """The document's blocks, each with its full section path, and its title, read the way its record's `format` says."""
     if doc.format in GUIDE_TEXT_FORMATS:
         return parse_guide_text(doc.text, doc.section_path), doc.title
     blocks = parse_page_text(doc.text, doc.title)
-    return blocks, next((b.text for b in blocks if b.kind == "heading"), doc.title)
+    title = next((b.text for b in blocks if b.kind == "heading"), doc.title)
+    return [replace(b, section=(*doc.section_path, title, *b.section)) for b in blocks], title
+
+
+def fragment_text(block: Block, start: int, end: int, text: str) -> str | tuple[str, str]:
+    """What a passage's text fragment quotes: a whole row runs from its label (first cell) to its last words,
+    which are in other cells of the page than the ' — ' that joins them in the passage."""
+    if block.kind == "row" and len(block.cells) > 1 and start == block.start and end == block.end:
+        return block.cells[0], block.cells[-1]
+    return text
 
 
 def pdf_pages(doc: SourceDocument, start: int, end: int) -> tuple[int, int] | None:
@@ -144,30 +167,33 @@ def document_passages(doc: SourceDocument) -> list[Passage]:
     """All passages of one document, in page order."""
     blocks, title = _blocks(doc)
     guide_text = doc.format in GUIDE_TEXT_FORMATS
-    section = (*doc.section_path, title)
-    drafts: list[tuple[str, str, str, int, int, tuple[str, ...]]] = []  # kind, context, outline, start, end, section
+    drafts: list[tuple[Block, str, str, int, int]] = []  # block, context, outline, start, end
     lead_in: Block | None = None
     for at, block in enumerate(blocks):
-        if block.kind == "heading":
-            if guide_text:  # a list's lead-in does not reach across a heading
+        if block.kind in ("heading", "table-head"):  # a table's column names are its rows' context
+            if block.kind == "heading":  # a list's lead-in does not reach across a heading
                 lead_in = None
             continue
         if block.kind == "paragraph":
             lead_in = block
-        context = lead_in_context(block, lead_in)
+        context = table_context(blocks, at) if block.kind == "row" else lead_in_context(block, lead_in)
         outline = list_outline(blocks, at) if block.kind == "paragraph" and block.text.rstrip().endswith(":") else ""
         for s, e in split_long(block.text):
             head = block_head(block.text, s)
             notes = [f"{mark} {note}" for mark, note in block.notes if mark in block.text[s:e]]
             piece_context = "\n".join(c for c in (context, head, *notes) if c)
-            drafts.append((block.kind, piece_context, outline, block.start + s, block.start + e, block.section or section))
+            drafts.append((block, piece_context, outline, block.start + s, block.start + e))
     seen: dict[str, int] = {}
     passages = []
-    for position, (kind, context, outline, start, end, block_section) in enumerate(drafts, 1):
+    for position, (block, context, outline, start, end) in enumerate(drafts, 1):
+        kind, block_section = block.kind, block.section
         text = doc.text[start:end]
         occurrence = seen.get(text, 0)
         seen[text] = occurrence + 1
-        url = text_fragment_url(doc.url, FOOTNOTE_REF.sub("", text) if guide_text else text)
+        quoted = fragment_text(block, start, end, text)
+        if guide_text:
+            quoted = tuple(FOOTNOTE_REF.sub("", q) for q in quoted) if isinstance(quoted, tuple) else FOOTNOTE_REF.sub("", quoted)
+        url = text_fragment_url(doc.url, quoted)
         pages = pdf_pages(doc, start, end)
         if pages:  # a PDF passage says its page, in the section path and in the URL (RFC 8118 #page=)
             block_section = (*block_section, f"p. {pages[0]}" if pages[0] == pages[1] else f"pp. {pages[0]}–{pages[1]}")

@@ -39,6 +39,15 @@ class SourceDocument:
         return self.url
 
 
+def guide_page(url: str) -> str:
+    """A page's name in the guide, as evaluation labels give it: its URL path below programme-guide/
+    (`part-b/key-action-2`, the same in every language; '' for the guide's entry page); the whole path else."""
+    from urllib.parse import urlparse
+
+    path = urlparse(url).path.strip("/")
+    return path.split("programme-guide", 1)[1].strip("/") if "programme-guide" in path else path
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

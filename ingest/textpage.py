@@ -1,4 +1,10 @@
-"""Saved page text -> blocks (heading, paragraphs, bullets) with offsets into the source."""
+"""Saved page text -> blocks (title, headings, paragraphs, bullets, table rows) with offsets into the source.
+
+A page saved from a browser keeps no markup: the title is the first line that is not the site's own, a heading
+is a short line without the punctuation that ends a sentence or a lead-in, a bullet starts with a bullet sign,
+and a table row is a line of tab-separated cells (the first row of a table is its header). A heading that
+directly follows another is read as its subsection; one after text as a section of its own.
+"""
 from __future__ import annotations
 
 import re
@@ -6,26 +12,34 @@ from dataclasses import dataclass
 
 from .outdated import says_outdated
 
-# Lines the official site prints around every guide page; they are not guide text.
+# Lines the official site prints around every guide page, in every language (the guide sample's README lists
+# them as the site prints them today; older saved pages lack some); they are not guide text.
 CHROME_LINES = frozenset(
     {
         "skip to main content",
         "erasmus+",
         "eu programme for education, training, youth and sport",
+        "this guide is a detailed technical description of the erasmus+ programme. it is mainly intended for "
+        "organisations applying for funding.",
+        "if you are looking for a quicker overview, please read how to take part.",
         "search the guide",
     }
 )
 BULLET = re.compile(r"^[ \t\u00a0]*[•\u2022\u25cf\u25aa\-–*][ \t\u00a0]+")
+SENTENCE_END = (".", ":", ";", ",", "!", "…")
+HEADING_MAX_CHARS = 160
 
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "heading" | "paragraph" | "bullet"
+    kind: str  # "heading" | "paragraph" | "bullet" | "row" (a table row) | "table-head" (its column names)
     text: str
     start: int  # offsets of `text` in the source string
     end: int
-    section: tuple[str, ...] = ()  # guide text only: the headings above the block
+    section: tuple[str, ...] = ()  # the headings above the block (page text: below the title)
     notes: tuple[tuple[str, str], ...] = ()  # guide text only: (mark, text) of the footnotes it cites
+    cells: tuple[str, ...] = ()  # rows and table heads: the cells
+    columns: tuple[str, ...] = ()  # rows: the table's column names (its head's cells), () if it has none
 
 
 def is_chrome(line: str) -> bool:
@@ -33,11 +47,15 @@ def is_chrome(line: str) -> bool:
     return line.strip().casefold() in CHROME_LINES or says_outdated(line)
 
 
+def looks_like_heading(line: str) -> bool:
+    text = line.strip()
+    return 0 < len(text) <= HEADING_MAX_CHARS and not text.endswith(SENTENCE_END) and "\t" not in text
+
+
 def parse_page_text(text: str, title: str | None = None) -> list[Block]:
-    """Split a saved page into blocks; the first non-chrome line (or the known title) is the heading."""
-    blocks: list[Block] = []
+    """Split a saved page into blocks; the first non-chrome line (or the known title) is the title heading."""
+    lines: list[tuple[str, int, str]] = []  # (kind, start, content)
     offset = 0
-    seen_heading = False
     for raw in text.splitlines(keepends=True):
         line_start = offset
         offset += len(raw)
@@ -50,9 +68,43 @@ def parse_page_text(text: str, title: str | None = None) -> list[Block]:
         else:
             kind, content_start = "paragraph", len(line) - len(line.lstrip(" \t\u00a0"))
         content = line[content_start:].rstrip(" \t\u00a0")
-        start = line_start + content_start
-        if not seen_heading and kind == "paragraph" and (title is None or content.strip() == title.strip()):
-            kind = "heading"
-            seen_heading = True
-        blocks.append(Block(kind, content, start, start + len(content)))
+        if kind == "paragraph" and "\t" in content.strip("\t"):
+            kind = "row"
+        lines.append((kind, line_start + content_start, content))
+    return _structure(lines, title)
+
+
+def _structure(lines: list[tuple[str, int, str]], title: str | None) -> list[Block]:
+    blocks: list[Block] = []
+    seen_title = False
+    headings: list[str] = []  # below the title
+    after_heading = False
+    columns: tuple[str, ...] = ()
+    for n, (kind, start, content) in enumerate(lines):
+        end = start + len(content)
+        if not seen_title:
+            if kind == "paragraph" and (title is None or content.strip() == title.strip()):
+                seen_title = True
+                blocks.append(Block("heading", content, start, end))
+                after_heading = True
+                continue
+        elif kind == "paragraph" and looks_like_heading(content) and n + 1 < len(lines):
+            headings = (headings + [content]) if after_heading and headings else [content]
+            blocks.append(Block("heading", content, start, end, section=tuple(headings)))
+            after_heading = True
+            continue
+        after_heading = False
+        if kind == "row":
+            cells = tuple(c.strip() for c in content.split("\t"))
+            previous = lines[n - 1][0] if n else ""
+            following = lines[n + 1][0] if n + 1 < len(lines) else ""
+            if previous != "row" and following == "row":  # a table's first row names its columns
+                columns = cells
+                blocks.append(Block("table-head", content, start, end, tuple(headings), cells=cells))
+                continue
+            if previous != "row":
+                columns = ()
+            blocks.append(Block("row", content, start, end, tuple(headings), cells=cells, columns=columns))
+            continue
+        blocks.append(Block(kind, content, start, end, tuple(headings)))
     return blocks

@@ -174,7 +174,8 @@ def cmd_crawl(args) -> None:
         _emit_json({"corpus": str(corpus), **report.to_dict()})
         return
     print(f"fetched {report.fetched}, unchanged {report.unchanged}, new {report.new}, changed {report.changed}, "
-          f"removed {report.removed}, failed {len(report.failed)}, disallowed by robots.txt {report.skipped_robots}")
+          f"removed {report.removed}, failed {len(report.failed)}, disallowed by robots.txt {report.skipped_robots}, "
+          f"navigation only (links followed, not stored) {report.navigation}")
     for url, reason in report.failed.items():
         print(f"   failed {url}: {reason}")
     if not report.complete:
@@ -262,6 +263,8 @@ def cmd_eval(args) -> None:
     from index.evaluate import ABLATIONS, evaluate, questions_for
     from index.fusion import FUSERS
 
+    if args.sample is not None:
+        return _eval_sample(args)
     settings = _settings(args)
     shipped = settings.fusion
     fusions = (["bm25", "dense", shipped] if args.compare else []) + (args.fusion or [])
@@ -270,7 +273,7 @@ def cmd_eval(args) -> None:
     if unknown:  # before loading anything
         raise GuidekbError("invalid_setting", f"unknown fusion {', '.join(unknown)}: use one of {', '.join(FUSERS)}")
     engine = SearchEngine.open(settings, log=_log)
-    questions = questions_for(engine, args.file)
+    questions = questions_for(engine, args.file, args.split)
     results = [evaluate(engine, questions, fusion=f) for f in fusions]
     if args.ablations:
         results += [evaluate(engine, questions, fusion=shipped, weights=w, name=f"{shipped}, {label}")
@@ -282,6 +285,33 @@ def cmd_eval(args) -> None:
     print(format_eval(results))
     if args.misses:
         print("\n" + "\n\n".join(format_misses(r) for r in results))
+
+
+def _eval_sample(args) -> None:
+    """The guide-scale evaluation: the guide sample crawled and ingested as text, bg / en / all languages."""
+    from benchmarks.guide_eval import CORPORA, format_results, run
+    from benchmarks.guide_sample import MODES
+    from ingest import GuidekbError
+
+    modes, corpora = _choices(args.modes, MODES, "--modes"), _choices(args.corpora, tuple(CORPORA), "--corpora")
+    if not (Path(args.sample) / "render.py").is_file():
+        raise GuidekbError("bad_input", f"{args.sample} is not the guide sample (no render.py): pass --sample DIR")
+    results = run(Path(args.file), Path(args.out), args.split, modes, corpora, Path(args.sample), log=_log)
+    if args.json:
+        _emit_json({"file": str(args.file), "split": args.split, "results": results})
+        return
+    print(f"{args.file}, split {args.split or 'all'}; R@1 / R@5 / MRR@10\n")
+    print(format_results(results))
+
+
+def _choices(value: str | None, known: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    from ingest import GuidekbError
+
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip()) if value else known
+    unknown = [v for v in chosen if v not in known]
+    if unknown or not chosen:
+        raise GuidekbError("bad_input", f"{flag} takes a comma-separated list of {', '.join(known)}")
+    return chosen
 
 
 def cmd_serve(args) -> None:
@@ -360,6 +390,8 @@ def cmd_bench(args) -> None:
 
 # -- parser --------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    from benchmarks.guide_sample import DEFAULT_SAMPLE  # standard library only: --help stays instant
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", metavar="DIR", help="folder of guide pages and .meta.json records (default: bundled corpus)")
     common.add_argument("--index", metavar="DIR", help="index folder (default: <corpus>/.index)")
@@ -426,6 +458,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", action="store_true", help="also run bm25 and dense, side by side in one table")
     p.add_argument("--ablations", action="store_true", help="also run the shipped fusion with each feature switched off")
     p.add_argument("--misses", action="store_true", help="list the questions not answered at rank 1")
+    p.add_argument("--split", choices=("dev", "test"), help="only the questions of this split (files that have one)")
+    p.add_argument("--sample", metavar="DIR", nargs="?", const=str(DEFAULT_SAMPLE), help="the guide-scale "
+                   "evaluation over the guide sample (default ../shared/guide-sample): crawled on 127.0.0.1 and "
+                   "ingested as text, bg only / en only / all languages, BM25, dense and shipped")
+    p.add_argument("--modes", metavar="crawl,text", help="with --sample: how the sample reaches guidekb (default both)")
+    p.add_argument("--corpora", metavar="bg,en,all", help="with --sample: which corpora (default all three)")
+    p.add_argument("--out", metavar="DIR", default="guide-eval-out", help="with --sample: corpora and indexes, kept "
+                   "between runs so unchanged passages are not embedded again (default guide-eval-out/)")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("serve", parents=[common], help="serve the HTTP API (docs at /docs)")

@@ -83,9 +83,11 @@ def test_tables_become_rows(ingested, lang):
     page = PAGES[lang]
     (h_band, h_amount) = page["table_head"]
     for band, amount in page["table_rows"]:
-        row = by_text(passages, f"{h_band}: {band}; {h_amount}: {amount}")
-        assert row.text == f"{h_band}: {band}; {h_amount}: {amount}"
-        assert row.context == page["table_caption"] + ":" and row.section[-1] == page["h2b"]
+        row = by_text(passages, f"{band} — {amount}")  # the row label, then its value
+        assert row.text == f"{band} — {amount}" and row.kind == "row"
+        assert row.context == f"{page['table_caption']}:\n{h_band} | {h_amount}" and row.section[-1] == page["h2b"]
+        # the fragment runs from the label's cell to the value's: the page never shows the " — " between them
+        assert unquote(row.url).endswith(f"#:~:text={band},{amount}")
 
 
 @pytest.mark.parametrize("lang", LANGS)
