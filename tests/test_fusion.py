@@ -39,3 +39,12 @@ def test_single_signal_rankers_and_empty_input():
     assert [i for i, _ in FUSERS["bm25"](SIGNALS, {})] == [2, 1]
     assert max_normalised({}) == {} and max_normalised({3: 0.0}) == {}
     assert weighted_sum({}, {"dense": 1.0}) == []
+
+
+def test_page_evidence_gives_every_candidate_its_pages_best_score_in_any_language():
+    from index.fusion import page_evidence
+
+    # rows 0-2 are one page (0 and 1 in one language, 2 in another), row 3 another page
+    scores = {0: 0.2, 1: 0.5, 2: 0.7, 3: 0.6}
+    assert page_evidence(scores, [0, 0, 0, 1]) == {0: 0.7, 1: 0.7, 2: 0.7, 3: 0.6}
+    assert page_evidence({}, [0]) == {}

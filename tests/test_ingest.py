@@ -273,3 +273,19 @@ def test_broken_corpus_fails_loudly(tmp_path, code, damage):
     assert caught.value.code == code
     assert named in caught.value.message
     assert caught.value.to_dict()["error"]["code"] == code
+
+
+def test_saved_text_rows_headings_and_the_sites_notice():
+    text = ("Skip to main content\n\nErasmus+\n\nThis guide is a detailed technical description of the Erasmus+ "
+            "programme. It is mainly intended for organisations applying for funding.\n\nIf you are looking for a "
+            "quicker overview, please read how to take part.\n\nSearch the guide\n\nTest action (fixture text "
+            "written by the guidekb team)\n\nCriteria\n\nEligibility\n\nCriterion\tRequirement\nWhere to apply?\t"
+            "To the National Agency.\n\nA closing sentence.\n")
+    blocks = parse_page_text(text)
+    assert [(b.kind, b.text.split("\t")[0]) for b in blocks] == [
+        ("heading", "Test action (fixture text written by the guidekb team)"), ("heading", "Criteria"),
+        ("heading", "Eligibility"), ("table-head", "Criterion"), ("row", "Where to apply?"),
+        ("paragraph", "A closing sentence.")]
+    row = blocks[4]
+    assert row.cells == ("Where to apply?", "To the National Agency.") and row.columns == ("Criterion", "Requirement")
+    assert row.section == ("Criteria", "Eligibility") and text[row.start:row.end] == row.text
