@@ -40,6 +40,16 @@ def row_text(cells: list[str], columns: list[str]) -> str:
     return LABEL_SEPARATOR.join(part for part in (label, values) if part)
 
 
+def _label_and_last(text: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A row's first and last cell as the page shows them (for its text fragment), from the row's text."""
+    label, _, rest = text.partition(LABEL_SEPARATOR)
+    if not rest:
+        return (label,)
+    last = rest.rsplit("; ", 1)[-1] if len(columns) > 2 else rest
+    named = next((c for c in columns[1:] if c and last.startswith(f"{c}: ")), None)
+    return label, last[len(named) + 2:] if named else last
+
+
 def parse_guide_text(text: str, base_section: tuple[str, ...] = ()) -> list[Block]:
     """Blocks of a guide text in order; headings are blocks too (kind 'heading'), footnotes are not."""
     blocks: list[Block] = []
@@ -79,8 +89,7 @@ def parse_guide_text(text: str, base_section: tuple[str, ...] = ()) -> list[Bloc
             columns = (previous.cells if previous.kind == "table-head" else previous.columns) if previous is not None and \
                 previous.kind in ("table-head", "row") else ()
             blocks.append(Block("row", content, start, start + len(content), section=(*base_section, *filter(None, headings)),
-                                cells=tuple(c for c in content.partition(LABEL_SEPARATOR)[::2] if c),
-                                columns=columns))
+                                cells=_label_and_last(content, columns), columns=columns))
             continue
         if match := BULLET.match(line):
             kind, content_start = "bullet", match.end()

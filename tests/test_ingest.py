@@ -289,3 +289,14 @@ def test_saved_text_rows_headings_and_the_sites_notice():
     row = blocks[4]
     assert row.cells == ("Where to apply?", "To the National Agency.") and row.columns == ("Criterion", "Requirement")
     assert row.section == ("Criteria", "Eligibility") and text[row.start:row.end] == row.text
+
+
+def test_a_three_column_row_reads_with_its_column_names_and_cites_its_cells():
+    from ingest.guidetext import parse_guide_text, row_text
+
+    columns = ["Travel distance", "Standard travel", "Green travel"]
+    row = row_text(["10 to 99 km", "EUR 28", "EUR 56"], columns)
+    assert row == "10 to 99 km — Standard travel: EUR 28; Green travel: EUR 56"
+    blocks = parse_guide_text(f"# Test page (fixture text)\n|| {' | '.join(columns)}\n| {row}\n")
+    assert blocks[-1].kind == "row" and blocks[-1].cells == ("10 to 99 km", "EUR 56")
+    assert blocks[-1].columns == tuple(columns)
