@@ -1,12 +1,13 @@
-"""Evaluation: questions labelled with answer quotes -> Recall@1, Recall@5, MRR@10, overall and per language.
+"""Evaluation: questions labelled with answer quotes -> Recall@1, Recall@5, MRR@10, overall, per language and kind.
 
 A question is labelled with exact quotes of the source text that answers it; a quote marks every indexed
 passage that overlaps it in the source, so the labels survive changes to how pages are cut into passages. A
 quote is either a string that occurs once in the whole corpus, or `{"page": "part-b/...", "quotes": {"en": ...,
 "bg": ...}}`: the same clause quoted in each language version of one page (its path below programme-guide/),
-which must occur once in that page; the versions the corpus does not hold are ignored. Recall@k here is the share of questions with at least one answering passage in the
-top k (any one of them answers the question). Where the index holds translations, a passage aligned with a
-labelled one answers too: it is the same clause in another language.
+which must occur once in that page; the versions the corpus does not hold are ignored. Recall@k here is the
+share of questions with at least one answering passage in the top k (any one of them answers the question).
+Where the index holds translations, a passage aligned with a labelled one answers too: it is the same clause
+in another language.
 """
 from __future__ import annotations
 
