@@ -79,7 +79,6 @@ def _structure(lines: list[tuple[str, int, str]], title: str | None) -> list[Blo
     seen_title = False
     headings: list[str] = []  # below the title
     after_heading = False
-    columns: tuple[str, ...] = ()
     for n, (kind, start, content) in enumerate(lines):
         end = start + len(content)
         if not seen_title:
@@ -99,11 +98,10 @@ def _structure(lines: list[tuple[str, int, str]], title: str | None) -> list[Blo
             previous = lines[n - 1][0] if n else ""
             following = lines[n + 1][0] if n + 1 < len(lines) else ""
             if previous != "row" and following == "row":  # a table's first row names its columns
-                columns = cells
                 blocks.append(Block("table-head", content, start, end, tuple(headings), cells=cells))
                 continue
-            if previous != "row":
-                columns = ()
+            above = blocks[-1] if previous == "row" else None  # the table's head or the row before
+            columns = (above.cells if above.kind == "table-head" else above.columns) if above is not None else ()
             blocks.append(Block("row", content, start, end, tuple(headings), cells=cells, columns=columns))
             continue
         blocks.append(Block(kind, content, start, end, tuple(headings)))
