@@ -20,7 +20,7 @@ from .counterparts import PREVAILING, Counterpart, Counterparts
 from .dense import DenseIndex
 from .embed import Embedder, configure_openmp, load_embedder
 from .first_stage import FirstStage, VectorRetrieval, top
-from .fusion import FUSERS, page_evidence
+from .fusion import FUSERS, clause_evidence, page_evidence
 from .glossary import Glossary, expand_query
 from .highlight import best_unit
 from .intent import asks_who, names_actor
@@ -234,7 +234,7 @@ class SearchEngine:
 
     def weights(self) -> dict[str, float]:
         s = self.settings
-        return {"dense": s.dense_weight, "latent": s.latent_weight if self.index.latent else 0.0,
+        return {"dense": s.dense_weight, "clause": s.clause_weight, "latent": s.latent_weight if self.index.latent else 0.0,
                 "bm25": s.lexical_weight, "intent": s.intent_weight, "page": s.page_weight,
                 "glossary": 1.0 if s.expand_queries else 0.0}  # a switch: the question expanded with the glossary
 
@@ -270,12 +270,22 @@ class SearchEngine:
         dense = self.index.dense.scores(q.dense, order)
         signals = {"dense": dict(zip(order, map(float, dense))),
                    "bm25": {i: float(bm25[i]) for i in order if bm25[i] > 0}}
+        signals["clause"] = self._clause_evidence(q.dense, signals["dense"])
         if latent is not None:
             signals["latent"] = {i: float(latent[i]) for i in order}
         if q.asks_who:
             signals["intent"] = {i: float(self.index.actors[i]) for i in order if self.index.actors[i]}
         signals["page"] = page_evidence(signals["dense"], self._page_of)
         return signals
+
+    def _clause_evidence(self, query: np.ndarray, dense: dict[int, float]) -> dict[int, float]:
+        """Mean dense cosine of each candidate's clause over its versions in every language held (see
+        `clause_evidence`); the versions that are not candidates themselves are scored here."""
+        members = {i: [i] + [self._by_id[pid] for c in self.counterparts.of(self.index.passages[i].id) for pid in c.ids]
+                   for i in dense}
+        extra = sorted({j for rows in members.values() for j in rows} - dense.keys())
+        scores = {**dense, **dict(zip(extra, map(float, self.index.dense.scores(query, extra))))} if extra else dense
+        return clause_evidence(members, scores)
 
     def _lexical_scores(self, query: str, language: str) -> np.ndarray:
         # a query may be mis-detected or mix languages: analyse it in its language and in the corpus ones
@@ -296,7 +306,9 @@ class SearchEngine:
                 signals["latent"] = self.index.unit_latent.scores(q.latent)[rows]
             if q.asks_who:
                 signals["intent"] = [float(names_actor(p.text[s:e])) for _, s, e in units]
-            _, start, end = units[best_unit(signals, weights)]
+            # a unit has no versions of its own in other languages: its cosine carries the clause's weight too
+            unit_weights = {**weights, "dense": weights.get("dense", 0.0) + weights.get("clause", 0.0)}
+            _, start, end = units[best_unit(signals, unit_weights)]
         return Hit(id=p.id, text=p.text, context=p.context, highlight=p.text[start:end], highlight_start=start,
                    highlight_end=end, language=p.language, score=round(score, 6), rank=rank, citation=citation_for(p),
                    translations=self._translations(p.id, wanted - {p.language}), shown_for=shown_for)

@@ -151,5 +151,6 @@ ABLATIONS = {
     "no BM25": {"bm25": 0.0},
     "no who-intent": {"intent": 0.0},
     "no page evidence": {"page": 0.0},
+    "no clause evidence": {"clause": 0.0, "dense": 1.0},
     "no glossary expansion": {"glossary": 0.0},
 }

@@ -1,6 +1,6 @@
 """Pure fusion functions: per-signal scores of the candidate passages in, one ranked list out.
 
-`signals` maps a signal name ("dense", "latent", "bm25", "intent", "page") to {passage index: score}; every function
+`signals` maps a signal name ("dense", "clause", "latent", "bm25", "intent", "page") to {passage index: score}; every function
 is chosen by name from FUSERS so the evaluation can compare and ablate them.
 """
 from __future__ import annotations
@@ -42,6 +42,14 @@ def page_evidence(scores: Mapping[int, float], page_of: Sequence[int]) -> dict[i
         if s > best.get(page, float("-inf")):
             best[page] = s
     return {i: best[page_of[i]] for i in scores}
+
+
+def clause_evidence(members: Mapping[int, Sequence[int]], scores: Mapping[int, float]) -> dict[int, float]:
+    """Each candidate's clause as a whole: the mean score of its versions in every language the index holds (the
+    candidate and its aligned counterparts; `scores` covers them all). Each version is an independent reading of
+    the question against the same clause, so their mean is less noisy than any one; a passage with no
+    counterpart keeps its own score."""
+    return {i: sum(scores[j] for j in rows) / len(rows) for i, rows in members.items()}
 
 
 def rrf(signals: Signals, weights: Mapping[str, float], k: float = 60.0, **_) -> Ranked:

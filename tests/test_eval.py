@@ -32,6 +32,8 @@ def test_shipped_configuration_meets_the_bars_and_beats_single_retrievers(engine
     dense = evaluate(engine, questions, fusion="dense")["overall"]
     bm25 = evaluate(engine, questions, fusion="bm25")["overall"]
     assert shipped["recall@5"] >= 0.97
-    assert shipped["mrr@10"] >= 0.89  # 0.897 measured (0.903 before page titles were embedded: see the README)
+    # 0.881 measured; 0.897 with latent terms at 0.4, which costs the guide sample's dev split 0.03 MRR@10
+    # (docs/guide-scale-evaluation.md): this page's set was written by the team that tuned on it
+    assert shipped["mrr@10"] >= 0.87
     for baseline in (dense, bm25):
         assert shipped["recall@5"] > baseline["recall@5"] and shipped["mrr@10"] > baseline["mrr@10"]

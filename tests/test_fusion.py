@@ -48,3 +48,13 @@ def test_page_evidence_gives_every_candidate_its_pages_best_score_in_any_languag
     scores = {0: 0.2, 1: 0.5, 2: 0.7, 3: 0.6}
     assert page_evidence(scores, [0, 0, 0, 1]) == {0: 0.7, 1: 0.7, 2: 0.7, 3: 0.6}
     assert page_evidence({}, [0]) == {}
+
+
+def test_clause_evidence_is_the_mean_over_a_clauses_versions_and_a_lone_passage_keeps_its_own():
+    from index.fusion import clause_evidence
+
+    # row 0 is one clause in three languages (rows 0, 4, 5), row 1 has one counterpart (row 6), row 2 none
+    scores = {0: 0.9, 1: 0.6, 2: 0.5, 4: 0.6, 5: 0.6, 6: 0.8}
+    members = {0: [0, 4, 5], 1: [1, 6], 2: [2]}
+    assert clause_evidence(members, scores) == pytest.approx({0: 0.7, 1: 0.7, 2: 0.5})
+    assert clause_evidence({}, scores) == {}

@@ -224,3 +224,16 @@ def test_check_consistency_flags_a_figure_the_english_text_does_not_state(multil
     out = capsys.readouterr().out
     assert "1 with differing figures" in out and "only in EN: 450000 EUR; only in BG: 400000 EUR" in out
     assert issue.reference[0].citation.reference in out and issue.passages[0].citation.reference in out
+
+
+def test_clause_evidence_averages_a_passage_with_its_counterparts_in_every_language(multilingual_engine):
+    engine = multilingual_engine
+    bg = passage_with(engine, "bg", EACEA_BG)
+    row = engine._by_id[bg.id]
+    versions = [row] + [engine._by_id[pid] for c in engine.counterparts.of(bg.id) for pid in c.ids]
+    assert len({engine.index.passages[i].language for i in versions}) == 4  # bg, de, en, fr
+    query = engine.embedder.embed_queries(["who manages these actions?"])[0]
+    own = {row: float(engine.index.dense.scores(query, [row])[0])}
+    clause = engine._clause_evidence(query, own)
+    assert clause[row] == pytest.approx(float(engine.index.dense.scores(query, versions).mean()), abs=1e-6)
+    assert clause[row] != pytest.approx(own[row], abs=1e-4)
