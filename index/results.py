@@ -14,7 +14,10 @@ class Position(BaseModel):
 class Citation(BaseModel):
     title: str = Field(description="page title")
     section: str = Field(description="section path, joined with ' › '")
-    url: str = Field(description="official page URL with a text fragment that lands on the passage")
+    url: str = Field(description=(
+        "official page URL with a text fragment that lands on the passage, readable: letters of any script as they "
+        "are, only spaces and the fragment's syntax (- , &) escaped"))
+    ascii_url: str = Field(description="the same URL with every non-ASCII character percent-encoded")
     edition: str = Field(description="guide edition, or 'web version' when the page does not state it")
     position: Position
     language: str

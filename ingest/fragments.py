@@ -1,9 +1,14 @@
 """URLs that land on a passage: a text fragment (#:~:text=start,end), which needs no anchor in the page."""
 from __future__ import annotations
 
-from urllib.parse import quote
+import unicodedata
+from urllib.parse import quote, unquote
 
 EDGE_WORDS = 5  # words quoted from each end of a long passage
+DIRECTIVE = "#:~:text="
+# kept escaped in a readable fragment: the directive's syntax (- , &), what starts an escape or a fragment (% #),
+# and what ends or breaks a link pasted into an e-mail or a chat (quotes, angle brackets and the like)
+_ESCAPED = set(" -,&%#\"'<>\\^`{|}")
 
 
 def _encode(words: list[str]) -> str:
@@ -26,3 +31,22 @@ def text_fragment_url(page_url: str, text: str | tuple[str, str]) -> str:
     if len(words) <= 2 * EDGE_WORDS:
         return f"{base}#:~:text={_encode(words)}"
     return f"{base}#:~:text={_encode(words[:EDGE_WORDS])},{_encode(words[-EDGE_WORDS:])}"
+
+
+def _readable_part(part: str) -> str:
+    return "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+                   if ch in _ESCAPED or unicodedata.category(ch)[0] in "CZ" else ch for ch in unquote(part))
+
+
+def readable_url(url: str) -> str:
+    """The same URL with its text fragment's letters as they are, in any script: only the directive's syntax,
+    spaces and what would break a pasted link stay escaped. Browsers read it as the all-ASCII form."""
+    base, found, directive = url.partition(DIRECTIVE)
+    if not found:
+        return url
+    return base + DIRECTIVE + ",".join(_readable_part(part) for part in directive.split(","))
+
+
+def ascii_url(url: str) -> str:
+    """The all-ASCII form of a URL (every non-ASCII character percent-encoded as UTF-8), for clients that need it."""
+    return quote(url, safe="".join(chr(c) for c in range(33, 127)))

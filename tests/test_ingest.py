@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from conftest import copy_corpus
 from index.settings import BUNDLED_CORPUS
 from ingest import GuidekbError, corpus_passages, load_corpus
-from ingest.fragments import text_fragment_url
+from ingest.fragments import ascii_url, readable_url, text_fragment_url
 from ingest.sources import REQUIRED_META
 from ingest.textpage import parse_page_text
 
@@ -179,6 +180,21 @@ def test_fragment_encodes_directive_syntax(text):
     assert all("-" not in part and "&" not in part for part in parts)
     assert " ".join(unquote(part) for part in parts).split()[0] == text.split()[0]
     assert all(w in text.split() for part in parts for w in unquote(part).split())
+
+
+@pytest.mark.parametrize("text", ["по-положителни нагласи, R&D и 100% \"цитат\" #1 към ЕС;",
+                                  "Kooperationspartnerschaften – 12 bis 36 Monate", "Where to apply? To EACEA"])
+def test_readable_url_keeps_letters_and_escapes_only_what_the_fragment_and_a_pasted_link_need(text):
+    url = text_fragment_url("https://erasmus-plus.ec.europa.eu/bg/programme-guide/part-b", text)
+    readable = readable_url(url)
+    base, fragment = readable.split(FRAGMENT)
+    assert base == "https://erasmus-plus.ec.europa.eu/bg/programme-guide/part-b" and len(readable) < len(url) + 1
+    assert not re.search(r"[ \-&#\"<>]", fragment.replace(",", "")) and fragment.count(",") == url.count(",")
+    assert [unquote(part) for part in fragment.split(",")] == [unquote(part) for part in _fragment_parts(url)]
+    assert all(w in fragment for w in re.findall(r"[^\W\d_]+", text))  # letters of any script, as they are
+    ascii = ascii_url(readable)
+    assert ascii.isascii() and unquote(ascii) == unquote(url)
+    assert readable_url("https://example.org/page#anchor") == "https://example.org/page#anchor"
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r", "\u2028", "\x0c"])

@@ -301,3 +301,81 @@ def test_a_bulgarian_answer_shows_the_prevailing_english_text_one_click_away(mul
     assert text.inner_text() == en["passages"][0]["text"]
     assert english.locator("a").first.get_attribute("href") == en["passages"][0]["citation"]["url"]
     page.screenshot(path=str(artifacts / "search-translation.png"), full_page=True)
+
+
+# -- citations that land: the readable URL a help desk pastes, opened in Chromium -------------------------
+
+
+@pytest.fixture(scope="module")
+def guide_page_server(corpus_dir, tmp_path_factory):
+    """The bundled page's text as an HTML page (one <p> per line), served on 127.0.0.1 under its official path."""
+    import http.server
+    import threading
+    from html import escape
+
+    from ingest import load_corpus
+
+    (doc,) = load_corpus(corpus_dir)
+    path = "/" + doc.url.split("://", 1)[1].split("/", 1)[1]
+    body = "".join(f"<p>{escape(line)}</p>" for line in doc.text.splitlines() if line.strip())
+    html = f'<!doctype html><html lang="bg"><meta charset="utf-8"><body style="font-size:20px">{body}</body></html>'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            ok = self.path.split("#", 1)[0] == path
+            data = html.encode("utf-8") if ok else b"not found"
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield doc, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _path_and_fragment(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+def _landed(browser, url: str, needle: str) -> tuple[float, bool]:
+    """(scrollY after opening `url`, whether the paragraph holding `needle` is in the viewport)."""
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700})
+    try:
+        page = ctx.new_page()
+        page.goto(url)
+        page.wait_for_timeout(800)  # Chromium scrolls to a text fragment after load
+        return page.evaluate("""needle => {
+            const p = [...document.querySelectorAll('p')].find(e => e.textContent.includes(needle));
+            const r = p.getBoundingClientRect();
+            return [window.scrollY, r.top >= 0 && r.bottom <= window.innerHeight];
+        }""", needle)
+    finally:
+        ctx.close()
+
+
+def test_a_pasted_bulgarian_citation_is_short_readable_and_opens_on_its_sentence(engine, guide_page_server, browser):
+    doc, base = guide_page_server
+    # one-sentence passages far enough down the page that landing on them needs a scroll
+    singles = [p for p in engine.index.passages
+               if p.text.count(". ") == 0 and len(p.text.split()) >= 8 and p.position > p.page_passages // 2]
+    assert singles, "the seed page has one-sentence passages in its second half"
+    for p in singles[:3]:
+        citation = engine.get_passage(p.id).citation
+        assert len(citation.url) < 200, citation.url
+        assert citation.url in citation.reference
+        fragment = citation.url.split("#:~:text=", 1)[1]
+        assert re.search("[а-я]", fragment) and "%D0" not in fragment  # Cyrillic as it is, not percent-escaped
+        assert citation.ascii_url.isascii() and citation.ascii_url.split("#")[0] == citation.url.split("#")[0]
+        local = base + _path_and_fragment(citation.url)
+        needle = p.text[:40]
+        scrolled, visible = _landed(browser, local, needle)
+        assert scrolled > 0 and visible, f"{local} did not open on {needle!r}"
+    # the control: a fragment of text the page does not hold leaves the page at its top
+    missing = base + _path_and_fragment(singles[0].url).split("#")[0] + "#:~:text=несъществуващ%20текст"
+    assert _landed(browser, missing, singles[0].text[:40]) == [0, False]
