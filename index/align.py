@@ -1,5 +1,6 @@
-"""The same clause in other languages: pages matched by URL, sections by position, passages by a monotonic
-alignment on embedding similarity that allows 1:2 and 2:1 merges.
+"""The same clause in other languages: pages matched by URL, sections by position, blocks (a paragraph, a bullet,
+a table row: every piece the chunker cut it into) by a monotonic alignment on embedding similarity that allows
+1:2 and 2:1 merges, and the pieces of two aligned blocks by order.
 
 Pure functions over passages and their vectors; the build stores the result (alignments.json) and the engine
 reads it. Page slugs are English in every language tree, so a page's URL without its language prefix names the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Sequence
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ import numpy as np
 
 from ingest.outdated import english_url
 
-ALIGNER_VERSION = 2  # 2: vectors centred per page version (they embed its title)
+ALIGNER_VERSION = 3  # 2: vectors centred per page version (they embed its title); 3: blocks aligned, then pieces
 # Moves of the alignment path: passages taken from A and from B. 1:0 and 0:1 leave a passage unaligned.
 MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
 
@@ -30,6 +31,8 @@ class AlignParams:
     neighbours: int = 3  # a passage's baseline similarity: the mean of its best `neighbours` scores
     match_bonus: float = 0.03  # added to every aligned group's margin: aligning beats skipping when in doubt
     length_weight: float = 0.02  # penalty per unit of |log length ratio| away from the page's own ratio
+    kind_penalty: float = 0.1  # a paragraph, a bullet and a table row are each other's translation only rarely
+    merge_penalty: float = 0.05  # taken from a merge of two blocks: translations mostly keep a block a block
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ def _baselines(sim: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, cols
 
 
-def _group_scores(a, b, a_lengths, b_lengths, params: AlignParams) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
+def _group_scores(a, b, a_lengths, b_lengths, params: AlignParams, a_kinds=None, b_kinds=None
+                  ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     """For each merge move, (path score, cosine) of every group pair, as matrices indexed by the groups' first rows.
 
     A merged group is the normalised sum of its members, so its cosine has a closed form:
@@ -65,31 +69,37 @@ def _group_scores(a, b, a_lengths, b_lengths, params: AlignParams) -> dict[tuple
     sim = a @ b.T
     base_a, base_b = _baselines(sim, params.neighbours)
     la, lb = np.log(np.maximum(np.asarray(a_lengths, float), 1)), np.log(np.maximum(np.asarray(b_lengths, float), 1))
+    code = {k: i for i, k in enumerate(sorted({*(a_kinds or ()), *(b_kinds or ())}))}
+    ka = np.array([code[k] for k in a_kinds]) if a_kinds is not None else np.zeros(len(a), dtype=np.int64)
+    kb = np.array([code[k] for k in b_kinds]) if b_kinds is not None else np.zeros(len(b), dtype=np.int64)
     ratio = math.log(max(sum(b_lengths), 1) / max(sum(a_lengths), 1))
 
-    def merged(vectors, lengths_log, base):  # pairs of neighbours: norm of the sum, log length, baseline
+    def merged(vectors, lengths_log, base, kinds):  # pairs of neighbours: norm of the sum, log length, baseline, kind
         norms = np.sqrt(np.maximum(2 + 2 * (vectors[:-1] * vectors[1:]).sum(axis=1), 1e-12))
-        return norms, np.logaddexp(lengths_log[:-1], lengths_log[1:]), (base[:-1] + base[1:]) / 2
+        mixed = np.where(kinds[:-1] == kinds[1:], kinds[:-1], -1)
+        return norms, np.logaddexp(lengths_log[:-1], lengths_log[1:]), (base[:-1] + base[1:]) / 2, mixed
 
     out = {}
-    groups_a = {1: (np.ones(len(a)), la, base_a)}
-    groups_b = {1: (np.ones(len(b)), lb, base_b)}
+    groups_a = {1: (np.ones(len(a)), la, base_a, ka)}
+    groups_b = {1: (np.ones(len(b)), lb, base_b, kb)}
     if len(a) > 1:
-        groups_a[2] = merged(a, la, base_a)
+        groups_a[2] = merged(a, la, base_a, ka)
     if len(b) > 1:
-        groups_b[2] = merged(b, lb, base_b)
+        groups_b[2] = merged(b, lb, base_b, kb)
     for di, dj in MOVES:
         if not (di and dj) or di not in groups_a or dj not in groups_b:
             continue
-        norm_a, len_a, bas_a = groups_a[di]
-        norm_b, len_b, bas_b = groups_b[dj]
+        norm_a, len_a, bas_a, kind_a = groups_a[di]
+        norm_b, len_b, bas_b, kind_b = groups_b[dj]
         summed = sim if di == 1 else sim[:-1] + sim[1:]
         summed = summed if dj == 1 else summed[:, :-1] + summed[:, 1:]
         cosine = summed / norm_a[:, None] / norm_b[None, :]
         off = np.abs(len_b[None, :] - len_a[:, None] - ratio)
         margin = cosine - (bas_a[:, None] + bas_b[None, :]) / 2
-        gain = (margin + params.match_bonus - params.length_weight * off) * (di + dj) / 2
+        other_kind = (kind_a[:, None] != kind_b[None, :]) | (kind_a[:, None] < 0) | (kind_b[None, :] < 0)
+        gain = (margin + params.match_bonus - params.length_weight * off - params.kind_penalty * other_kind) * (di + dj) / 2
         if di != dj:  # a merge must match better than either of its parts alone, or it only hides a skip
+            gain = gain - params.merge_penalty
             best_part = np.maximum(sim[:, :-1], sim[:, 1:]) if dj == 2 else np.maximum(sim[:-1], sim[1:])
             gain = np.where(cosine > best_part, gain, -np.inf)
         out[di, dj] = (gain, cosine)
@@ -97,19 +107,20 @@ def _group_scores(a, b, a_lengths, b_lengths, params: AlignParams) -> dict[tuple
 
 
 def align_sequences(a: np.ndarray, b: np.ndarray, a_lengths: Sequence[int], b_lengths: Sequence[int],
-                    params: AlignParams = AlignParams()) -> list[Link]:
+                    params: AlignParams = AlignParams(), a_kinds: Sequence[str] | None = None,
+                    b_kinds: Sequence[str] | None = None) -> list[Link]:
     """Best monotonic alignment of two passage sequences (unit vectors, in page order).
 
     Score of an aligned group: its cosine minus the mean baseline of its members (a margin, so a language
     pair whose cosines all run high or low is judged alike), plus a bonus, minus a length-ratio penalty,
-    counted once per passage it covers. Skipping a passage scores 0. Returns links in page order, each with
-    its group's cosine as confidence.
+    counted once per passage it covers, less a penalty where the kinds (paragraph, bullet, row) of its two sides
+    differ. Skipping a passage scores 0. Returns links in page order, each with its group's cosine as confidence.
     """
     n, m = len(a), len(b)
     if n == 0 or m == 0:
         return []
     groups = {move: (gain.tolist(), cosine.tolist()) for move, (gain, cosine) in
-              _group_scores(a, b, a_lengths, b_lengths, params).items()}
+              _group_scores(a, b, a_lengths, b_lengths, params, a_kinds, b_kinds).items()}
     best = [[-math.inf] * (m + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
     back: dict[tuple[int, int], tuple[int, int, float]] = {}
@@ -149,16 +160,84 @@ def _sections(rows: list[int], sections: Sequence[tuple[str, ...]]) -> list[list
     return list(groups.values())
 
 
+def continues_block(passages) -> list[bool]:
+    """Per passage (in corpus order): True where it is a later piece of the block (paragraph, bullet, row) the
+    passage before it belongs to, as the chunker cut a long block: same page, kind and section, nothing between
+    them but a space, and either it carries the block's opening in its context (ingest.passages.block_head) or
+    the piece before it stops at a comma."""
+    out, first = [], None
+    for before, p in zip([None, *passages[:-1]], passages):
+        piece = (before is not None and first is not None and p.page_url == before.page_url
+                 and p.language == before.language and p.kind == before.kind and p.section == before.section
+                 and 0 <= p.start - before.end <= 1
+                 and (any(line and first.text.startswith(line) for line in p.context.splitlines())
+                      or before.text.rstrip().endswith(",")))
+        out.append(piece)
+        first = first if piece else p
+    return out
+
+
+def _blocks(rows: list[int], continues: Sequence[bool]) -> list[list[int]]:
+    """Rows grouped into blocks: a row that continues the block of the row before it joins it."""
+    blocks: list[list[int]] = []
+    for r in rows:
+        if blocks and continues[r] and blocks[-1][-1] == r - 1:
+            blocks[-1].append(r)
+        else:
+            blocks.append([r])
+    return blocks
+
+
+def _block_vectors(vectors: np.ndarray, blocks: list[list[int]]) -> np.ndarray:
+    summed = np.stack([vectors[b].sum(axis=0) for b in blocks])
+    return summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)
+
+
+def _pieces(a: list[int], b: list[int], vectors: np.ndarray, lengths: Sequence[int], params: AlignParams,
+            confidence: float) -> list[Link]:
+    """Links between the pieces of two aligned blocks: aligned again, piece by piece, when either side has more
+    than one (the chunker cuts the same text at other sentences in another language). Every piece is linked: one
+    the piece alignment skips joins its neighbour's link, since its block has a counterpart."""
+    if len(a) == 1 or len(b) == 1:
+        return [Link(tuple(a), tuple(b), confidence)]
+    links = align_sequences(vectors[a], vectors[b], [lengths[r] for r in a], [lengths[r] for r in b],
+                            replace(params, merge_penalty=0.0))  # pieces of one text merge freely
+    if not links:
+        return [Link(tuple(a), tuple(b), confidence)]
+    sides = [[list(link.a), list(link.b)] for link in links]
+    for side, count in ((0, len(a)), (1, len(b))):
+        linked = {i for group in sides for i in group[side]}
+        for i in range(count):
+            if i not in linked:  # to the link just before it, or the first link
+                owner = max((g for g in sides if g[side][0] < i), key=lambda g: g[side][0], default=sides[0])
+                owner[side] = sorted({*owner[side], i})
+    return [Link(tuple(a[i] for i in ga), tuple(b[j] for j in gb),
+                 link.confidence if (tuple(ga), tuple(gb)) == (link.a, link.b) else confidence)
+            for (ga, gb), link in zip(sides, links)]
+
+
 def align_pages(a_rows: list[int], b_rows: list[int], vectors: np.ndarray, lengths: Sequence[int],
-                sections: Sequence[tuple[str, ...]], params: AlignParams = AlignParams()) -> list[Link]:
-    """Links between the passages of one page in two languages (rows of the whole corpus)."""
+                sections: Sequence[tuple[str, ...]], params: AlignParams = AlignParams(),
+                kinds: Sequence[str] | None = None, continues: Sequence[bool] | None = None) -> list[Link]:
+    """Links between the passages of one page in two languages (rows of the whole corpus).
+
+    `kinds` (paragraph, bullet, row) and `continues` (continues_block) per row, when known: blocks are aligned
+    as wholes, kind to kind; without them every passage is a block of its own and of one kind.
+    """
+    continues = continues if continues is not None else [False] * len(vectors)
     sa, sb = _sections(a_rows, sections), _sections(b_rows, sections)
     # the same number of sections: headings matched by position; otherwise the page as one sequence
     pairs = list(zip(sa, sb)) if len(sa) == len(sb) else [(a_rows, b_rows)]
     links = []
     for ra, rb in pairs:
-        for link in align_sequences(vectors[ra], vectors[rb], [lengths[r] for r in ra], [lengths[r] for r in rb], params):
-            links.append(Link(tuple(ra[i] for i in link.a), tuple(rb[j] for j in link.b), link.confidence))
+        ba, bb = _blocks(ra, continues), _blocks(rb, continues)
+        ka = None if kinds is None else [kinds[blk[0]] for blk in ba]
+        kb = None if kinds is None else [kinds[blk[0]] for blk in bb]
+        for link in align_sequences(_block_vectors(vectors, ba), _block_vectors(vectors, bb),
+                                    [sum(lengths[r] for r in blk) for blk in ba],
+                                    [sum(lengths[r] for r in blk) for blk in bb], params, ka, kb):
+            links += _pieces([r for i in link.a for r in ba[i]], [r for j in link.b for r in bb[j]], vectors, lengths,
+                             params, link.confidence)
     return links
 
 
@@ -194,8 +273,11 @@ def _group_cosine(vectors: np.ndarray, a: Sequence[int], b: Sequence[int]) -> fl
 
 def align_corpus(ids: Sequence[str], urls: Sequence[str], languages: Sequence[str],
                  sections: Sequence[tuple[str, ...]], lengths: Sequence[int], vectors: np.ndarray, model: str,
-                 previous: dict[str, list] | None = None, params: AlignParams = AlignParams()) -> tuple[dict[str, list], int]:
-    """Alignments of every page present in two or more languages, for every pair of its languages.
+                 previous: dict[str, list] | None = None, params: AlignParams = AlignParams(),
+                 kinds: Sequence[str] | None = None, continues: Sequence[bool] | None = None
+                 ) -> tuple[dict[str, list], int]:
+    """Alignments of every page present in two or more languages, for every pair of its languages (`kinds` and
+    `continues`: see align_pages).
 
     Returns ({pair key: [[ids a], [ids b], confidence] ...}, number of page pairs aligned anew); a page pair
     whose key is in `previous` (the last build's) is taken from there instead.
@@ -215,5 +297,5 @@ def align_corpus(ids: Sequence[str], urls: Sequence[str], languages: Sequence[st
             computed += 1
             # which passages pair up is read from the centred vectors; how sure, from the cosine as embedded
             out[k] = [[[ids[r] for r in link.a], [ids[r] for r in link.b], _group_cosine(plain, link.a, link.b)]
-                      for link in align_pages(ra, rb, vectors, lengths, sections, params)]
+                      for link in align_pages(ra, rb, vectors, lengths, sections, params, kinds, continues)]
     return out, computed

@@ -13,7 +13,7 @@ import numpy as np
 
 from ingest import Passage
 
-from .align import ALIGNER_VERSION, align_corpus
+from .align import ALIGNER_VERSION, align_corpus, continues_block
 from .counterparts import PREVAILING
 from .dense import DenseIndex
 from .glossary import mine_glossary
@@ -56,7 +56,7 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
     alignments, aligned_anew = align_corpus(
         [p.id for p in passages], [p.page_url for p in passages], [p.language for p in passages],
         [p.section for p in passages], [len(p.text) for p in passages], vectors, manifest["model"]["name"],
-        previous_alignments)
+        previous_alignments, kinds=[p.kind for p in passages], continues=continues_block(passages))
     glossary = mine_glossary(english_pairs(alignments, passages))
     step("alignments_glossary")
     build_dir = new_build_dir(index_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.align import align_corpus, align_sequences, page_key
+from index.align import align_corpus, align_pages, align_sequences, continues_block, page_key
 from index.counterparts import Counterparts
 
 
@@ -104,3 +104,49 @@ def test_counterparts_look_up_both_directions_and_the_clause():
     assert cp.of("bg-1", ["fr"]) == []
     # a link naming a passage the index does not hold is ignored
     assert Counterparts([[["bg-1"], ["xx-9"], 0.9]], language_of).of("bg-1") == []
+
+
+def test_blocks_align_as_wholes_and_their_pieces_stay_together():
+    """B's chunker cut block 3 into three pieces (one that alone looks like block 4): block to block first."""
+    c = clauses(6, seed=11)
+    rng = np.random.default_rng(12)
+    a = noisy(c, 0.05, 13)
+    pieces = [unit(c[3] + 0.8 * unit(rng.normal(size=64))), unit(c[3] + 0.6 * c[4]), unit(c[3] - 0.8 * unit(rng.normal(size=64)))]
+    b = noisy(np.array([*c[:3], *pieces, *c[4:]]), 0.05, 14)
+    vectors = np.vstack([a, b])
+    a_rows, b_rows = list(range(6)), list(range(6, 14))
+    continues = [False] * 6 + [False, False, False, False, True, True, False, False]
+    kinds = ["paragraph"] + ["bullet"] * 5 + ["paragraph"] + ["bullet"] * 7
+    links = align_pages(a_rows, b_rows, vectors, [100] * 6 + [100, 100, 100, 40, 40, 40, 100, 100], [("S",)] * 14,
+                        kinds=kinds, continues=continues)
+    pairs = [(link.a, link.b) for link in links]
+    covering = [lb for la, lb in pairs if 3 in la]
+    assert sorted(x for lb in covering for x in lb) == [9, 10, 11]  # every piece of block 3, and nothing else
+    assert ((4,), (12,)) in pairs and ((5,), (13,)) in pairs
+
+
+def test_a_paragraph_and_the_bullet_after_it_are_not_merged_into_the_other_language_s_paragraph():
+    """B's lead-in reads like A's lead-in and first bullet together, B's bullet is a loose translation."""
+    c = clauses(3, seed=21)
+    a = noisy(c, 0.05, 22)
+    b = np.vstack([unit(c[0] + c[1]), noisy(c[1:2], 0.2, 24)[0], noisy(c[2:], 0.05, 25)[0]])
+    kinds = ["paragraph", "bullet", "bullet"]
+    assert [(link.a, link.b) for link in align_sequences(a, b, [100] * 3, [100] * 3)][0] == ((0, 1), (0,))
+    typed = align_sequences(a, b, [100] * 3, [100] * 3, a_kinds=kinds, b_kinds=kinds)
+    assert [(link.a, link.b) for link in typed] == [((i,), (i,)) for i in range(3)]
+
+
+def test_continues_block_reads_the_pieces_the_chunker_cut():
+    from ingest.passages import Passage
+
+    def p(text, start, kind="paragraph", context=""):
+        return Passage(id=text[:8], text=text, context=context, outline="", kind=kind, language="en", title="T",
+                       section=("T",), url="u", page_url="https://x.eu/p", edition=None, source="s", start=start,
+                       end=start + len(text), position=1, page_passages=4)
+
+    first = p("Projects last 12 months. They start in June.", 0)
+    second = p("A second sentence of the same paragraph.", first.end + 1, context="Projects last 12 months.")
+    bullet = p("a bullet after it,", second.end + 1, kind="bullet", context=first.text)
+    tail = p("and its tail cut at a comma.", bullet.end + 1, kind="bullet", context=first.text)
+    other = p("another bullet.", tail.end + 1, kind="bullet", context=first.text)
+    assert continues_block([first, second, bullet, tail, other]) == [False, True, False, True, False]

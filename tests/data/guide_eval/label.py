@@ -34,22 +34,29 @@ def _render():
     return module
 
 
-def page_blocks(lang: str, page: str) -> list[list[str]] | None:
-    """The page's blocks in order, each a list of cells (one cell but for table rows); None if no such page."""
-    md = SAMPLE / lang / f"{page}.md"
+def kinded_blocks(lang: str, page: str, sample: Path = SAMPLE) -> list[tuple[str, list[str]]] | None:
+    """The page's blocks in order as (kind, cells): kind title, h2, h3, p, bullet, table-head or row; cells one
+    but for table rows. None if no such page."""
+    md = Path(sample) / lang / f"{page}.md"
     if not md.is_file():
         return None
     title, blocks = _render().parse(md.read_text(encoding="utf-8"))
-    out = [[title]]
+    out = [("title", [title])]
     for b in blocks:
         if b[0] in ("h2", "h3", "p"):
-            out.append([b[1]])
+            out.append((b[0], [b[1]]))
         elif b[0] == "ul":
-            out.extend([item] for item in b[1])
+            out.extend(("bullet", [item]) for item in b[1])
         else:
-            out.append(list(b[1]))
-            out.extend(list(row) for row in b[2])
+            out.append(("table-head", list(b[1])))
+            out.extend(("row", list(row)) for row in b[2])
     return out
+
+
+def page_blocks(lang: str, page: str) -> list[list[str]] | None:
+    """The page's blocks in order, each a list of cells (one cell but for table rows); None if no such page."""
+    blocks = kinded_blocks(lang, page)
+    return None if blocks is None else [cells for _, cells in blocks]
 
 
 def locate(blocks: list[list[str]], quote: str) -> list[tuple[int, int]]:
