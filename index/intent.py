@@ -23,9 +23,15 @@ ACTOR_CUES = re.compile(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+_CLAUSE_BREAK = re.compile(r"[:;,?!–—]")
+LEAD_WORDS = 2  # the interrogative opens the question or one of its clauses: "Who manages ...", "KA2 – who ...?"
+
+
 def asks_who(query: str, language: str) -> bool:
-    words = set(_WORD.findall(query.casefold()))
-    return bool(words & set(WHO.get(language, ())))
+    """A question (or one of its clauses) that opens with a "who" word, within its first two words; further in,
+    the same word is mostly a relative pronoun (French "l'agence qui signe", Hungarian "ki" as a verb particle)."""
+    who = set(WHO.get(language, ()))
+    return any(set(_WORD.findall(clause)[:LEAD_WORDS]) & who for clause in _CLAUSE_BREAK.split(query.casefold()))
 
 
 def names_actor(text: str) -> bool:
