@@ -58,9 +58,10 @@ def page_gold(lang: str, page: str, passages: Sequence, sample: Path = DEFAULT_S
     keys, head = [], []
     for kind, cells in blocks:
         head = cells if kind == "table-head" else head
-        if kind == "row" and len(cells) > 2 and len(head) == len(cells):  # passage: "label — Column: cell; ..."
-            cells = [cells[0], *(h + c for h, c in zip(head[1:], cells[1:]))]
-        keys.append(_key("".join(cells)))
+        forms = [_key("".join(cells))]
+        if kind == "row" and len(cells) > 2 and len(head) == len(cells):  # crawled: "label — Column: cell; ..."
+            forms.append(_key("".join([cells[0], *(h + c for h, c in zip(head[1:], cells[1:]))])))
+        keys.append(forms)
     headings, chain = [], {}
     for i, (kind, _) in enumerate(blocks):
         if kind in HEADINGS:
@@ -71,7 +72,7 @@ def page_gold(lang: str, page: str, passages: Sequence, sample: Path = DEFAULT_S
     at = 0
     for p in passages:
         want = _key(p.text)
-        found = next((i for i in range(at, len(blocks)) if want and want in keys[i]
+        found = next((i for i in range(at, len(blocks)) if want and any(want in form for form in keys[i])
                       and blocks[i][0] in PASSAGE_KINDS), None)
         if found is None:
             gold.unplaced.append(p.id)

@@ -1,4 +1,8 @@
-"""Aligned clauses whose figures differ between language versions (pure functions over aligned text)."""
+"""Aligned clauses whose figures differ between language versions (pure functions over aligned text).
+
+A clause is compared as a whole: every piece of the blocks (paragraph, bullet, row) an alignment links, on both
+sides, read as one text, so a figure the chunker put in the next piece in one language is still found.
+"""
 from __future__ import annotations
 
 from collections import Counter
@@ -13,8 +17,10 @@ SET_KINDS = ("country", "reference")
 @dataclass(frozen=True)
 class Difference:
     kind: str
-    only_in_a: tuple[str, ...]
+    only_in_a: tuple[str, ...]  # normalised values
     only_in_b: tuple[str, ...]
+    written_a: tuple[str, ...] = ()  # the same figures as each text writes them
+    written_b: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "only_in_a": list(self.only_in_a), "only_in_b": list(self.only_in_b)}
@@ -57,12 +63,16 @@ def compare(a_text: str, a_lang: str, b_text: str, b_lang: str) -> list[Differen
     a, b = extract_figures(a_text, a_lang).items, extract_figures(b_text, b_lang).items
     only_a, only_b = _residuals(a, b)
     only_a, only_b = _reconcile(only_a, only_b)
+    only_a, only_b = _repetitions(only_a, only_b, a, b)
+    only_a = [f for f in only_a if not f.weak]  # "двете" (the two, both) confirms a 2; alone it is no figure
+    only_b = [f for f in only_b if not f.weak]
     out = []
     for kind in KINDS:
-        in_a = sorted(f.value for f in only_a if f.kind == kind)
-        in_b = sorted(f.value for f in only_b if f.kind == kind)
+        in_a = sorted((f for f in only_a if f.kind == kind), key=lambda f: f.value)
+        in_b = sorted((f for f in only_b if f.kind == kind), key=lambda f: f.value)
         if in_a or in_b:
-            out.append(Difference(kind, tuple(in_a), tuple(in_b)))
+            out.append(Difference(kind, tuple(f.value for f in in_a), tuple(f.value for f in in_b),
+                                  tuple(f.text for f in in_a), tuple(f.text for f in in_b)))
     return out
 
 
@@ -93,6 +103,22 @@ def _residuals(a: tuple[Figure, ...], b: tuple[Figure, ...]) -> tuple[list[Figur
         left_a += _over(fa, budget_a)
         left_b += _over(fb, budget_b)
     return left_a, left_b
+
+
+def _repetitions(only_a: list[Figure], only_b: list[Figure], a, b) -> tuple[list[Figure], list[Figure]]:
+    """Drop, per kind, what one side only repeats: values the other side states too, while the other side has
+    nothing of that kind left over ("one travel day before and one after" / "ein Reisetag vor und ein Reisetag
+    nach")."""
+    out_a, out_b = list(only_a), list(only_b)
+    for kind in KINDS:
+        mine_a = [f for f in only_a if f.kind == kind]
+        mine_b = [f for f in only_b if f.kind == kind]
+        values_a, values_b = {f.value for f in a if f.kind == kind}, {f.value for f in b if f.kind == kind}
+        if mine_a and not mine_b and all(f.value in values_b for f in mine_a):
+            out_a = [f for f in out_a if f not in mine_a]
+        if mine_b and not mine_a and all(f.value in values_a for f in mine_b):
+            out_b = [f for f in out_b if f not in mine_b]
+    return out_a, out_b
 
 
 def _first_each(figures: list[Figure]) -> list[Figure]:
@@ -135,3 +161,49 @@ def _same_fact(bare: Figure, other: Figure) -> bool:
     if bare.kind == "age":
         return other.kind == "duration" and other.value.endswith(" year")
     return other.kind not in ("date", "time", "country", "reference")
+
+
+def clause_pairs(passages, counterparts, reference: str, languages) -> list[tuple[AlignedPair, float]]:
+    """Every aligned clause of `languages` with the `reference` language, with its lowest alignment confidence:
+    per language, the blocks that alignment links join into one clause (blocks connected through links, on both
+    sides), each block with all its pieces. In corpus order of the clause's first block."""
+    from .align import continues_block
+
+    block_of, blocks = [], []
+    for row, piece in enumerate(continues_block(passages)):
+        if not piece:
+            blocks.append([])
+        block_of.append(len(blocks) - 1)
+        blocks[-1].append(row)
+    row_of = {p.id: i for i, p in enumerate(passages)}
+    out = []
+    for language in sorted(set(languages) - {reference}):
+        parent: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        confidence: dict[int, float] = {}
+        for row, p in enumerate(passages):
+            if p.language != language:
+                continue
+            for c in counterparts.of(p.id, [reference]):
+                ends = {block_of[row_of[i]] for i in (*c.ids, *c.group)}
+                root = find(ends.pop())
+                for other in ends:
+                    parent[find(other)] = root
+                confidence[block_of[row]] = min(confidence.get(block_of[row], 1.0), c.confidence)
+        clauses: dict[int, list[int]] = {}
+        for b in sorted(parent):
+            clauses.setdefault(find(b), []).append(b)
+        for members in clauses.values():
+            rows = [r for b in members for r in blocks[b]]
+            side = {lang: [(passages[r].id, passages[r].text) for r in rows if passages[r].language == lang]
+                    for lang in (reference, language)}
+            lowest = min(confidence.get(b, 1.0) for b in members)
+            out.append((rows[0], AlignedPair(Side.of(side[reference], reference), Side.of(side[language], language)),
+                        lowest))
+    return [(pair, conf) for _, pair, conf in sorted(out, key=lambda x: x[0])]

@@ -12,6 +12,7 @@ import numpy as np
 
 from ingest import GuidekbError, Passage, load_corpus
 from ingest.editions import normalise_edition
+from ingest.outdated import english_url
 
 from .align import page_key
 from .build import build_index, corpus_fingerprint
@@ -160,15 +161,14 @@ class SearchEngine:
                languages: Sequence[str] | None = None, editions: Sequence[str] | None = None) -> SearchResponse:
         """Best passages for a question, one per clause of the guide.
 
-        A passage that has an aligned counterpart in a `prefer`red language (default: the question's) is shown in
-        that language; the same clause never appears twice, whatever languages the index holds. `prefer=[]`
-        shows passages as ranked. `languages` and `editions` limit the passages searched (None: all).
-        `fusion` and `weights` override the settings (for evaluation).
+        A passage that has an aligned counterpart in a `prefer`red language (default: the question's, then English
+        for a language the index does not hold) is shown in that language; the same clause never appears twice,
+        whatever languages the index holds. `prefer=[]` shows passages as ranked. `languages` and `editions` limit
+        the passages searched (None: all). `fusion` and `weights` override the settings (for evaluation).
         """
         query, k, lang = self.validate(query, k, lang)
         language = lang or detect_language(query)
-        prefer = [check_language(code) for code in prefer] if prefer is not None else (
-            [] if language == UNDETERMINED else [language])
+        prefer = [check_language(code) for code in prefer] if prefer is not None else self._default_prefer(language)
         allowed = self._allowed(languages, editions)
         weights = {**self.weights(), **(weights or {})}
         expanded = self._expand(query, language) if weights.get("glossary") else query
@@ -180,6 +180,12 @@ class SearchEngine:
         hits = self._present(ranked, k, query_vectors, weights, prefer, allowed)
         return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits,
                               degraded=degraded, expansion=expanded[len(query):].strip() or None)
+
+    def _default_prefer(self, language: str) -> list[str]:
+        """The question's language; for one the index does not hold, English (it prevails)."""
+        if language == UNDETERMINED:
+            return []
+        return [language] if language in self._languages else [language, PREVAILING]
 
     def _expand(self, query: str, language: str) -> str:
         """The question plus the glossary's forms, in the index's other languages, of the guide terms it names."""
@@ -336,31 +342,25 @@ class SearchEngine:
 
     def check_consistency(self, languages: Sequence[str] | None = None, reference: str = PREVAILING) -> ConsistencyReport:
         """Aligned clauses whose figures (amounts, percentages, dates, durations, ages, counts, countries) differ
-        from the reference language's (English by default: it prevails), for `languages` (default: all others)."""
-        from .consistency import AlignedPair, Side, check_pairs
+        from the reference language's (English by default: it prevails), for `languages` (default: all others);
+        grouped by page, in page order."""
+        from .consistency import check_pairs, clause_pairs
 
         reference = check_language(reference)
         wanted = sorted({check_language(c) for c in languages} if languages else set(self._languages))
         wanted = [lang for lang in wanted if lang != reference]
-        def side(ids, lang) -> Side:
-            return Side.of([(i, self.index.passages[self._by_id[i]].text) for i in ids], lang)
-
-        pairs, seen = [], set()
-        for p in self.index.passages:
-            if p.language not in wanted:
-                continue
-            for c in self.counterparts.of(p.id, [reference]):
-                if (c.group, c.ids) in seen:
-                    continue
-                seen.add((c.group, c.ids))
-                pairs.append((AlignedPair(side(c.ids, reference), side(c.group, p.language)), c.confidence))
+        pairs = clause_pairs(self.index.passages, self.counterparts, reference, wanted)
         confidence = {(pair.a.ids, pair.b.ids): conf for pair, conf in pairs}
         issues = [ConsistencyIssue(
-            language=found.b.language, passages=[self.get_passage(i) for i in found.b.ids],
+            language=found.b.language, page=english_url(self.index.passages[self._by_id[found.b.ids[0]]].page_url),
+            passages=[self.get_passage(i) for i in found.b.ids],
             reference=[self.get_passage(i) for i in found.a.ids], confidence=confidence[found.a.ids, found.b.ids],
-            differences=[FigureDifference(kind=d.kind, only_in_reference=list(d.only_in_a), only_in_this=list(d.only_in_b))
+            differences=[FigureDifference(kind=d.kind, only_in_reference=list(d.only_in_a), only_in_this=list(d.only_in_b),
+                                          written_in_reference=list(d.written_a), written_in_this=list(d.written_b))
                          for d in found.differences])
             for found in check_pairs(pair for pair, _ in pairs)]
+        order = {page: n for n, page in enumerate(dict.fromkeys(english_url(p.page_url) for p in self.index.passages))}
+        issues.sort(key=lambda i: (order[i.page], i.passages[0].citation.position.passage, i.language))
         return ConsistencyReport(reference_language=reference, languages=wanted, clauses_checked=len(pairs), issues=issues)
 
     def status(self) -> dict:

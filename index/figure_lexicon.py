@@ -57,6 +57,7 @@ class Lexicon:
     compounds: tuple[tuple[str, str], ...]  # folded stem after "N-" -> unit (or "age")
     number_words: Forms
     only_before_unit: frozenset[str]
+    weak_words: frozenset[str]  # number words that confirm the other text's count but state none alone
     currencies: Forms
     multipliers: Forms
     percent: tuple[tuple[str, ...], ...]
@@ -107,6 +108,7 @@ def lexicon(language: str) -> Lexicon:
         compounds=tuple(sorted(compounds.items(), key=lambda kv: -len(kv[0]))),
         number_words=Forms(words),
         only_before_unit=frozenset(fold(w) for w in raw["number_words_only_before_unit"]),
+        weak_words=frozenset(fold(w) for w in raw["number_words_weak"]),
         currencies=Forms((form, code) for code, forms in raw["currencies"].items() for form in forms),
         multipliers=Forms((form, int(m)) for m, forms in raw["multipliers"].items() for form in forms),
         percent=tuple(tuple(fold(w) for w in seq) for seq in raw["percent"]),

@@ -29,6 +29,7 @@ class Figure:
     start: int
     end: int
     number: Decimal | None = None  # the number itself, where the figure is one
+    weak: bool = False  # a word that confirms the other text's number but states none alone ("двете": the two, both)
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,8 @@ class _Scan:
         self.figures: list[Figure] = []
         self.taken: list[tuple[int, int]] = []
 
-    def add(self, kind: str, value: str, start: int, end: int, number: Decimal | None = None) -> None:
-        self.figures.append(Figure(kind, value, self.original[start:end], start, end, number))
+    def add(self, kind: str, value: str, start: int, end: int, number: Decimal | None = None, weak: bool = False) -> None:
+        self.figures.append(Figure(kind, value, self.original[start:end], start, end, number, weak))
 
     def take(self, start: int, end: int) -> None:
         self.taken.append((start, end))
@@ -275,7 +276,8 @@ def _numbers(scan: _Scan, toks: list[Token]) -> None:
         if num.kind == "duration" and num.unit == "year" and _age_context(toks, num.first, lex):
             num.kind = "age"
         start, end = toks[num.first].start, toks[num.last].end
-        scan.add(num.kind, _value(num), start, end, num.value)
+        weak = num.kind == "count" and num.first == num.last and toks[num.first].folded in lex.weak_words
+        scan.add(num.kind, _value(num), start, end, num.value, weak)
 
 
 def _not_a_figure(toks: list[Token], i: int, lex: Lexicon) -> bool:

@@ -84,10 +84,13 @@ class FigureDifference(BaseModel):
     kind: str = Field(description="amount, percent, date, time, duration, age, count, year, country or reference")
     only_in_reference: list[str] = Field(description="figures the reference (prevailing) version states and this one does not")
     only_in_this: list[str] = Field(description="figures this version states and the reference one does not")
+    written_in_reference: list[str] = Field(default_factory=list, description="only_in_reference as the reference text writes them")
+    written_in_this: list[str] = Field(default_factory=list, description="only_in_this as this version writes them")
 
 
 class ConsistencyIssue(BaseModel):
     language: str
+    page: str = Field(description="the page's English URL (reports come grouped by page, in page order)")
     passages: list[PassageRecord] = Field(description="the clause in this language")
     reference: list[PassageRecord] = Field(description="the same clause in the reference language (English: prevails)")
     confidence: float = Field(description="alignment confidence of the two")

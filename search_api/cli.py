@@ -219,16 +219,20 @@ def cmd_translations(args) -> None:
 
 
 def format_consistency(report) -> str:
+    """Reports grouped by page: what differs, as each version writes it, and both citations."""
+    ref = report.reference_language.upper()
     head = (f"{report.clauses_checked} aligned clause(s) in {', '.join(report.languages) or 'no language'} checked "
-            f"against {report.reference_language.upper()}: {len(report.issues)} with differing figures")
-    parts = [head]
+            f"against {ref}: {len(report.issues)} with differing figures")
+    parts, page = [head], None
     for issue in report.issues:
-        lines = [f"{issue.language.upper()} {' + '.join(p.id for p in issue.passages)} vs "
-                 f"{report.reference_language.upper()} {' + '.join(p.id for p in issue.reference)} "
-                 f"(alignment {issue.confidence:.2f})"]
+        lang = issue.language.upper()
+        lines = [f"== {issue.page}"] if issue.page != page else []
+        page = issue.page
+        lines.append(f"{lang} {' + '.join(p.id for p in issue.passages)} vs {ref} "
+                     f"{' + '.join(p.id for p in issue.reference)} (alignment {issue.confidence:.2f})")
         for d in issue.differences:
-            lines.append(f"   {d.kind}: only in {report.reference_language.upper()}: {', '.join(d.only_in_reference) or '-'}; "
-                         f"only in {issue.language.upper()}: {', '.join(d.only_in_this) or '-'}")
+            lines.append(f"   {d.kind}: {ref} says {', '.join(d.written_in_reference or d.only_in_reference) or 'nothing'}"
+                         f"; {lang} says {', '.join(d.written_in_this or d.only_in_this) or 'nothing'}")
         for p in (*issue.reference, *issue.passages):
             lines.append(f"   Cite: {p.citation.reference}")
         parts.append("\n".join(lines))

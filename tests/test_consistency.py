@@ -217,6 +217,22 @@ def test_counts_as_words_one_to_twelve(language, words, unit):
     ("EUR 500 and 3 partners", "en", "500 евро и 3 партньори", "bg"),
     ("aged 18 to 30, for 2 to 12 months", "en", "на възраст от 18 до 30 години, за срок от 2 до 12 месеца", "bg"),
     ("grants of EUR 100 000 to 400 000", "en", "Finanzhilfen von 100.000 bis 400.000 EUR", "de"),
+    # the guide sample's false alarms (team-written test material in ../shared/guide-sample)
+    ("The same costs may not be financed twice.", "en", "Едни и същи разходи не могат да бъдат финансирани два пъти.", "bg"),
+    ("Applicants should check both.", "en", "Кандидатите следва да проверят и двете.", "bg"),
+    ("Applicants choose one of two lots.", "en", "Кандидатите избират една от двете обособени позиции.", "bg"),
+    ("a contribution to the return journey", "en", "вноска за пътуването в двете посоки", "bg"),
+    ("EUR 79 per day up to the 14th day and from the 15th to the 30th day", "en",
+     "79 EUR на ден до 14-ия ден и от 15-ия до 30-ия ден", "bg"),
+    ("up to the 100th participant", "en", "до 100-ния участник", "bg"),
+    ("Category 2 covers a set of events.", "en", "Категория 2 обхваща набор от събития.", "bg"),
+    ("Category 2 covers a set of events.", "en", "Kategorie 2 umfasst eine Reihe von Veranstaltungen.", "de"),
+    ("one travel day before and one after the activity, and up to 4 additional days", "en",
+     "ein Reisetag vor und ein Reisetag nach der Aktivität sowie bis zu 4 zusätzliche Tage", "de"),
+    ("about EUR 2.2 billion", "en", "около 2,2 млрд. EUR", "bg"),
+    ("EUR 26.2 billion", "en", "26,2 Mrd. EUR", "de"),
+    ("by 5 March at 12:00:00 (midday Brussels time)", "en", "bis zum 5. März, 12:00:00 Uhr (mittags Brüsseler Zeit)", "de"),
+    ("Between 12 and 36 months", "en", "От 12 до 36 месеца", "bg"),
 ])
 def test_no_false_difference_on_tricky_faithful_pairs(a, a_lang, b, b_lang):
     assert compare(a, a_lang, b, b_lang) == []
@@ -273,3 +289,42 @@ def test_a_figure_changed_in_a_gold_translation_is_flagged(gold_groups):
     assert german != group["de"]
     assert compare(english, "en", group["bg"], "bg") == []
     assert [d.kind for d in compare(english, "en", german, "de")] == ["reference"]
+
+
+def test_a_difference_says_what_each_version_writes():
+    [difference] = compare("Between 12 and 36 months.", "en", "От 12 до 24 месеца.", "bg")
+    assert (difference.only_in_a, difference.only_in_b) == (("36 month",), ("24 month",))
+    assert (difference.written_a, difference.written_b) == (("36 months",), ("24 месеца",))
+
+
+def test_a_repeated_figure_is_no_difference_but_a_changed_one_among_repeats_is():
+    assert compare("EUR 400 per participant", "en", "400 EUR pro Person, 400 EUR pro Tag", "de") == []
+    [difference] = compare("EUR 120 000, EUR 250 000 or EUR 400 000", "en", "120 000 EUR, 250 000 EUR oder 250 000 EUR", "de")
+    assert (difference.only_in_a, difference.only_in_b) == (("400000 EUR",), ("250000 EUR",))
+
+
+def _passage(pid, language, text, start, kind="paragraph", context=""):
+    from ingest.passages import Passage
+
+    url = "https://x.eu/guide/p" if language == "en" else f"https://x.eu/{language}/guide/p"
+    return Passage(id=pid, text=text, context=context, outline="", kind=kind, language=language, title="T",
+                   section=("T",), url=url, page_url=url, edition=None, source="s", start=start,
+                   end=start + len(text), position=1, page_passages=3)
+
+
+def test_a_clause_is_compared_whole_when_the_chunker_cut_a_figure_into_the_next_piece():
+    """Test text: English keeps "EUR 2.2 billion" in its second piece, Bulgarian cut "2,2 млрд." / "EUR" apart."""
+    from index.consistency import clause_pairs
+    from index.counterparts import Counterparts
+
+    en1 = _passage("en1", "en", "The budget is EUR 26.2 billion for 2021 to 2027.", 0)
+    en2 = _passage("en2", "en", "It is complemented by about EUR 2.2 billion.", en1.end + 1, context="The budget is EUR 26.2 billion for 2021 to 2027.")
+    bg1 = _passage("bg1", "bg", "Бюджетът е 26,2 млрд. EUR за 2021 до 2027 г. Той се допълва с около 2,2 млрд.", 0)
+    bg2 = _passage("bg2", "bg", "EUR.", bg1.end + 1, context="Бюджетът е 26,2 млрд. EUR за 2021 до 2027 г.")
+    passages = [en1, en2, bg1, bg2]
+    counterparts = Counterparts([[["bg1"], ["en1"], 0.9], [["bg2"], ["en2"], 0.6]], {p.id: p.language for p in passages})
+    [(pair, confidence)] = clause_pairs(passages, counterparts, "en", ["bg"])
+    assert (pair.a.ids, pair.b.ids, confidence) == (("en1", "en2"), ("bg1", "bg2"), 0.6)
+    assert check_pairs([pair]) == []
+    piecewise = [AlignedPair(Side.of([("en1", en1.text)], "en"), Side.of([("bg1", bg1.text)], "bg"))]
+    assert check_pairs(piecewise) != []  # what comparing piece by piece would have reported

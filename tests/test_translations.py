@@ -222,7 +222,9 @@ def test_check_consistency_flags_a_figure_the_english_text_does_not_state(multil
     monkeypatch.setattr(SearchEngine, "open", classmethod(lambda cls, *a, **kw: engine))
     assert main(["check-consistency", "--lang", "bg"]) == 0
     out = capsys.readouterr().out
-    assert "1 with differing figures" in out and "only in EN: 450000 EUR; only in BG: 400000 EUR" in out
+    assert "1 with differing figures" in out and "amount: EN says 450,000 EUR; BG says 400 000 EUR" in out
+    assert out.count("== https://erasmus-plus.ec.europa.eu/programme-guide/") == 1  # grouped under its page
+    assert difference.written_in_reference == ["450,000 EUR"] and difference.written_in_this == ["400 000 EUR"]
     assert issue.reference[0].citation.reference in out and issue.passages[0].citation.reference in out
 
 
