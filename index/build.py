@@ -12,6 +12,7 @@ from ingest import GuidekbError, Passage, SourceDocument, corpus_hash, corpus_pa
 from ingest.passages import CHUNKER_VERSION
 
 from .align import ALIGNER_VERSION
+from .analyze import analyze
 from .embed import Embedder, has_latent_terms, load_embedder
 from .highlight import highlight_units
 from .reuse import PreviousVectors, assemble_rows, key, previous_unit_rows, previous_vectors
@@ -59,6 +60,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     passages = corpus_passages(documents)
     if not passages:
         raise GuidekbError("corpus_empty", f"no passages found in {settings.corpus_dir}")
+    if not any(analyze(p.embedding_text(), p.language) for p in passages):  # BM25 cannot index no terms at all
+        raise GuidekbError("corpus_empty", f"no passage in {settings.corpus_dir} has a word to search by (only symbols, "
+                           "punctuation or stopwords): check that its pages hold the guide's text")
     duplicate = _first_duplicate([p.id for p in passages])
     if duplicate:
         raise GuidekbError("build_failed", f"two passages share the id {duplicate}", 500)

@@ -1,17 +1,22 @@
 """An index is a folder of plain files plus manifest.json; builds are written aside and swapped in atomically.
 
 Layout: <index_dir>/current -> build-<id>/ (symlink replaced with os.replace, so a reader sees the old
-build or the new one, never half of one).
+build or the new one, never half of one). A build is written in .tmp-build-<id>/, whose lock file its process
+holds (flock) until the folder is renamed: a folder whose lock nobody holds belongs to a build that died, and the
+next build removes it.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ingest.errors import GuidekbError
 
@@ -29,6 +34,9 @@ UNIT_LATENT = "units_latent.npz"
 ALIGNMENTS = "alignments.json"
 GLOSSARY = "glossary.json"
 REQUIRED = ("format_version", "model", "corpus_hash", "passage_count", "languages", "built_at", "files")
+STAGING = ".tmp-build-"
+LOCK = ".building"  # inside a staging folder, flocked by the build writing it
+UNLOCKED_GRACE = 60  # seconds: a staging folder without a lock file may be one whose build is just creating it
 
 
 def file_sha256(path: Path) -> str:
@@ -53,22 +61,66 @@ def _fsync_tree(folder: Path) -> None:
     _fsync(folder)
 
 
-def new_build_dir(index_dir: Path) -> Path:
+@contextmanager
+def staging_dir(index_dir: Path) -> Iterator[Path]:
+    """A new staging folder, locked while this build writes it and removed unless committed; the folders of
+    builds that died are removed first."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    folder = index_dir / f".tmp-build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    remove_dead_staging(index_dir)
+    folder = index_dir / f"{STAGING}{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
-    return folder
+    fd = os.open(folder / f"{LOCK}.new", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(folder / f"{LOCK}.new", folder / LOCK)  # so a lock file found under its name is always held
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        os.close(fd)  # after the rename: a committed build is never a staging folder without a lock
+
+
+def _dead(folder: Path) -> bool:
+    """Whether a staging folder's build is gone: nobody holds its lock (a killed process holds none)."""
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR)
+    except FileNotFoundError:  # a build killed between mkdir and lock, or one from before locks
+        try:
+            return time.time() - folder.stat().st_mtime > UNLOCKED_GRACE
+        except FileNotFoundError:
+            return False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_dead_staging(index_dir: Path) -> list[str]:
+    """Remove the staging folders of builds that died (killed, power cut); a live build's is left alone."""
+    removed = []
+    for path in Path(index_dir).glob(f"{STAGING}*"):
+        if path.is_dir() and not path.is_symlink() and _dead(path):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
 
 
 def commit_build(index_dir: Path, build_dir: Path, manifest: dict) -> Path:
     """Write the manifest last, fsync everything, then point `current` at the new build."""
     manifest = {**manifest, "format_version": FORMAT_VERSION,
                 "files": {str(p.relative_to(build_dir)): file_sha256(p)
-                          for p in sorted(build_dir.rglob("*")) if p.is_file()}}
+                          for p in sorted(build_dir.rglob("*")) if p.is_file() and p.name != LOCK}}
     (build_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     _fsync_tree(build_dir)
     final = index_dir / build_dir.name.replace(".tmp-", "", 1)
     os.rename(build_dir, final)
+    (final / LOCK).unlink(missing_ok=True)  # still held by this process until staging_dir closes it
     previous = current_build(index_dir)
     link = index_dir / f".{CURRENT}-{uuid.uuid4().hex[:8]}"
     try:
@@ -89,10 +141,9 @@ def _remove_stale(index_dir: Path, keep: set[str]) -> None:
     for path in index_dir.iterdir():
         if path.name in keep or path.name == CURRENT or path.is_symlink():
             continue
-        if path.is_dir() and (path.name.startswith("build-") or path.name.startswith(".tmp-build-")):
-            if path.name.startswith(".tmp-build-") and time.time() - path.stat().st_mtime < 3600:
-                continue  # may belong to a build running right now
+        if path.is_dir() and path.name.startswith("build-"):
             shutil.rmtree(path, ignore_errors=True)
+    remove_dead_staging(index_dir)
 
 
 def current_build(index_dir: Path) -> Path | None:

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from .glossary import mine_glossary
 from .latent import LatentIndex
 from .lexical import LexicalIndex
 from .store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,
-                    commit_build, new_build_dir)
+                    commit_build, staging_dir)
 
 
 def english_pairs(alignments: dict[str, list], passages: list[Passage]) -> list[tuple[str, str, str]]:
@@ -59,8 +58,7 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
         previous_alignments, kinds=[p.kind for p in passages], continues=continues_block(passages))
     glossary = mine_glossary(english_pairs(alignments, passages))
     step("alignments_glossary")
-    build_dir = new_build_dir(index_dir)
-    try:
+    with staging_dir(index_dir) as build_dir:
         with open(build_dir / PASSAGES, "w", encoding="utf-8") as fh:
             for p in passages:
                 fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
@@ -95,7 +93,4 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
         }
         commit_build(index_dir, build_dir, manifest)
         step("manifest_sha256_fsync")
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
     return manifest

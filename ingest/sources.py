@@ -92,6 +92,7 @@ def _load_one(record: Path) -> SourceDocument:
             isinstance(current.get(k), (str, type(None))) for k in ("pdf", "english"))):
         raise GuidekbError("corpus_corrupt", f"metadata record {record}: outdated must be true or false and "
                            'current_text null or {"pdf": URL or null, "english": URL}')
+    language = _page_language(record, meta["language"])
     path = record.parent / meta["source"]
     if record.parent.resolve() not in path.resolve().parents:
         raise GuidekbError("corpus_corrupt", f"{record} names {meta['source']!r}, which is outside the corpus folder")
@@ -113,7 +114,7 @@ def _load_one(record: Path) -> SourceDocument:
     return SourceDocument(
         path=path,
         text=text,
-        language=meta["language"],
+        language=language,
         title=meta["title"],
         url=meta["url"],
         sha256=digest,
@@ -125,6 +126,17 @@ def _load_one(record: Path) -> SourceDocument:
         current_text_url=((current or {}).get("pdf") or (current or {}).get("english")) if meta.get("outdated") else None,
         meta=meta,
     )
+
+
+def _page_language(record: Path, code: str) -> str:
+    """The record's language as every later step spells it (lower case), or an error naming the record."""
+    from index.languages import EU_LANGUAGES
+
+    language = code.strip().lower()
+    if language not in EU_LANGUAGES:
+        raise GuidekbError("corpus_corrupt", f"metadata record {record}: language {code!r} is not one of the guide's "
+                           f"languages ({', '.join(sorted(EU_LANGUAGES))})")
+    return language
 
 
 def corpus_hash(documents: list[SourceDocument]) -> str:

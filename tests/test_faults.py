@@ -95,6 +95,10 @@ def test_build_killed_at_any_point_leaves_current_usable(engine, corpus_dir, tmp
     assert counts <= {len(engine.index.passages), 2 * len(engine.index.passages)}
     builds = sorted(p.name for p in settings.resolved_index_dir.iterdir() if p.name.startswith("build-"))
     assert 1 <= len(builds) <= 2  # the one served and at most the one before it
+    # what the killed builds left half-written goes with the next build that runs to the end
+    finished = subprocess.run(guidekb_command() + ["build", "--corpus", str(corpus)], capture_output=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    assert not list(settings.resolved_index_dir.glob(".tmp-build-*"))
 
 
 class HalfBrokenEmbedder:
