@@ -28,6 +28,8 @@ from .intent import asks_who, names_actor
 from .languages import UNDETERMINED, check_language, detect_language
 from .latent import LatentIndex
 from .lexical import LexicalIndex
+from .register import AnswerFinder, Register
+from .register.store import load_register
 from .results import (ConsistencyIssue, ConsistencyReport, FigureDifference, Hit, PassageRecord, SearchResponse, Translation,
                       TranslationsResponse)
 from .settings import Settings
@@ -63,6 +65,7 @@ class LoadedIndex:
     counterparts: Counterparts
     glossary: Glossary
     path: Path | None = None  # the build folder it was read from
+    register: Register | None = None  # the action register (index/register): read at build time, stored beside the manifest
 
     @classmethod
     def load(cls, build_dir) -> "LoadedIndex":
@@ -99,8 +102,9 @@ class LoadedIndex:
         alignments = json.loads((build_dir / ALIGNMENTS).read_text(encoding="utf-8"))["pages"]
         counterparts = Counterparts.from_pages(alignments, {p.id: p.language for p in passages})
         glossary = Glossary.from_dict(json.loads((build_dir / GLOSSARY).read_text(encoding="utf-8")))
+        register = load_register(build_dir, passages, counterparts)
         return cls(manifest, passages, dense, lexical, latent, actors, units, unit_vectors, unit_latent, counterparts,
-                   glossary, Path(build_dir))
+                   glossary, Path(build_dir), register)
 
 
 class SearchEngine:
@@ -125,6 +129,8 @@ class SearchEngine:
         self._row_edition = np.array([edition_label(p.edition) for p in index.passages])
         pages: dict[str, int] = {}  # a page is one in every language
         self._page_of = np.array([pages.setdefault(page_key(p.page_url), len(pages)) for p in index.passages])
+        self.answers = AnswerFinder(index.register, embedder, index.dense.scores, self._by_id) \
+            if index.register and index.register.actions else None
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = True,
@@ -178,8 +184,10 @@ class SearchEngine:
         fuse = FUSERS["bm25" if degraded else fusion or self.settings.fusion]
         ranked = fuse(signals, weights, k=self.settings.rrf_k)
         hits = self._present(ranked, k, query_vectors, weights, prefer, allowed)
+        raw_vector = query_vectors.dense if expanded == query else None  # the answer reads the question as asked
+        answer = self.answers.answer(query, raw_vector, language) if self.answers and not degraded else None
         return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits,
-                              degraded=degraded, expansion=expanded[len(query):].strip() or None)
+                              degraded=degraded, expansion=expanded[len(query):].strip() or None, answer=answer)
 
     def _default_prefer(self, language: str) -> list[str]:
         """The question's language; for one the index does not hold, English (it prevails)."""

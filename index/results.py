@@ -64,6 +64,23 @@ class Hit(BaseModel):
         "id of the passage that ranked, when this is its counterpart in a preferred language"))
 
 
+class ActionRef(BaseModel):
+    title: str
+    page: str = Field(description="the page's path under programme-guide/, the same in every language")
+    page_url: str
+
+
+class DirectAnswer(BaseModel):
+    """A register field of one action, read from the row that states it: shown above the passages."""
+
+    field: str = Field(description="apply_to, deadlines, duration, grant, who_can_apply, partners or ages")
+    value: str = Field(description="the value as the guide writes it, in `language`")
+    language: str = Field(description="the question's language where the index holds the page in it, else English")
+    action: ActionRef
+    citation: Citation
+    confidence: float = Field(description="the lower of the field's and the action's match scores (cosine)")
+
+
 class SearchResponse(BaseModel):
     query: str
     language: str = Field(description="detected or given query language")
@@ -73,6 +90,9 @@ class SearchResponse(BaseModel):
     expansion: str | None = Field(None, description=(
         "guide terms the question names, in the index's other languages, added from the glossary mined from aligned "
         "passages (none when the index holds one language)"))
+    answer: DirectAnswer | None = Field(None, description=(
+        "when the question asks one register field of exactly one action: its value and the row's citation; "
+        "the passages stay as they are"))
 
 
 class TranslationsResponse(BaseModel):

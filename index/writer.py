@@ -13,11 +13,12 @@ import numpy as np
 from ingest import Passage
 
 from .align import ALIGNER_VERSION, align_corpus, continues_block
-from .counterparts import PREVAILING
+from .counterparts import PREVAILING, Counterparts
 from .dense import DenseIndex
 from .glossary import mine_glossary
 from .latent import LatentIndex
 from .lexical import LexicalIndex
+from .register import REGISTER_FILE, safe_register
 from .store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,
                     commit_build, staging_dir)
 
@@ -58,6 +59,8 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
         previous_alignments, kinds=[p.kind for p in passages], continues=continues_block(passages))
     glossary = mine_glossary(english_pairs(alignments, passages))
     step("alignments_glossary")
+    register = safe_register(passages, Counterparts.from_pages(alignments, {p.id: p.language for p in passages}))
+    step("register")
     with staging_dir(index_dir) as build_dir:
         with open(build_dir / PASSAGES, "w", encoding="utf-8") as fh:
             for p in passages:
@@ -79,6 +82,8 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
         (build_dir / ALIGNMENTS).write_text(json.dumps({"version": ALIGNER_VERSION, "pages": alignments},
                                                        ensure_ascii=False), encoding="utf-8")
         (build_dir / GLOSSARY).write_text(json.dumps(glossary.to_dict(), ensure_ascii=False), encoding="utf-8")
+        if register is not None:  # a register that could not be read is logged and left out; search works
+            (build_dir / REGISTER_FILE).write_text(register.model_dump_json(), encoding="utf-8")
         manifest = {
             **manifest,
             "signals": ["dense", "bm25", *(["latent"] if latent is not None else [])],
@@ -89,6 +94,7 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
             "alignment": {"page_pairs": len(alignments), "aligned_anew": aligned_anew,
                           "links": sum(len(links) for links in alignments.values()),
                           "glossary_entries": len(glossary.entries)},
+            "register": {"version": register.version, "actions": len(register.actions)} if register else None,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         commit_build(index_dir, build_dir, manifest)

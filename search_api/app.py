@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
-from . import errors, filters, metrics, page, reload
+from . import actions, errors, filters, metrics, page, reload
 from .middleware import (MAX_BODY_BYTES, BodyLimitMiddleware, ConcurrencyLimitMiddleware, RequestIdMiddleware,
                          Utf8QueryMiddleware)
 from .schemas import (AskRequest, ErrorResponse, PassageRecord, SearchParams, SearchResponse, TranslationsParams,
@@ -88,6 +88,7 @@ def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES,
             return errors.error_response(503, "not_ready", "the index is still loading: try again in a moment")
         return JSONResponse({"status": "ready", **engine.status()})
 
+    actions.install(app)
     page.install(app)
     metrics.install(app, observed)
     if admin_token:

@@ -452,6 +452,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the guide's terms across languages, mined from aligned passages (used to expand questions)")
     p.set_defaults(run=cmd_glossary)
 
+    from .actions_cli import add_commands
+
+    add_commands(sub, [common, as_json])
+
     p = sub.add_parser("passage", parents=[common, as_json], help="show one passage and its citation")
     p.add_argument("id")
     p.set_defaults(run=cmd_passage)

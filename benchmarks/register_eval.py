@@ -1,0 +1,79 @@
+"""Direct answers on the team's question set (tests/data/register_eval) over the guide sample crawled in en, bg and
+de: precision (an answer given is right: its action and field are the labelled ones) and coverage (questions that
+ask one register field of one action, answered right), per split.
+
+    python3 -m benchmarks.register_eval [--split dev|test] [--out register-eval-out] [--features]
+
+`--features` prints each question's field and action scores and margins (for tuning on dev).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "register_eval" / "questions.jsonl"
+
+
+def load_questions(split: str | None, path: Path = QUESTIONS) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def evaluate(engine, questions: list[dict], features: list | None = None) -> dict:
+    """Precision and coverage of engine.search(...).answer; `features`, when given, receives each question's
+    match (field, action, scores) as the answer finder saw it."""
+    finder = engine.answers
+    seen: list = []
+    if finder is not None and features is not None:
+        match = finder.match
+        finder.match = lambda vector: seen.append(match(vector)) or seen[-1]  # record, then answer as shipped
+    given = right = asked = covered = 0
+    wrong = []
+    try:
+        for q in questions:
+            seen.clear()
+            answer = engine.search(q["question"], k=1).answer
+            if features is not None:
+                features.append((q, seen[0] if seen else None, answer))
+            ok = answer is not None and q["kind"] == "field" and answer.action.page == q["page"] \
+                and answer.field == q["field"]
+            asked += q["kind"] == "field"
+            covered += ok
+            if answer is not None:
+                given += 1
+                right += ok
+                if not ok:
+                    wrong.append((q["id"], q["question"], answer.action.page, answer.field))
+    finally:
+        if finder is not None and features is not None:
+            del finder.match
+    return {"questions": len(questions), "field_questions": asked, "answers": given, "right": right,
+            "precision": right / given if given else 1.0, "coverage": covered / asked if asked else 0.0,
+            "wrong": wrong}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .guide_eval import sample_engine
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("dev", "test"), default="dev")
+    parser.add_argument("--out", type=Path, default=Path("register-eval-out"))
+    parser.add_argument("--features", action="store_true")
+    args = parser.parse_args(argv)
+    engine = sample_engine("crawl", "all", args.out, log=lambda m: print(m, file=sys.stderr))
+    print(f"register: {len(engine.index.register.actions)} records", file=sys.stderr)
+    features: list | None = [] if args.features else None
+    result = evaluate(engine, load_questions(args.split), features)
+    for q, m, answer in features or []:
+        if m is not None:
+            print(f"{q['id']} {q['kind']:<11} want {str(q['field']):<13} {str(q['page'] or '-').split('/')[-1][:22]:<22} "
+                  f"got {m.field:<13} {m.page.split('/')[-1][:22]:<22} {m.score:.3f} gain {m.gain:+.3f} "
+                  f"field +{m.field_margin:.3f} action +{m.action_margin:.3f} {'ANSWER' if answer else ''}")
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
