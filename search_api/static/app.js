@@ -38,6 +38,9 @@ const STRINGS = {
     currentText: "Read the current text",
     prevailing: "prevailing version",
     alignment: (c) => `alignment confidence ${c}`,
+    answer: "Direct answer",
+    fields: { apply_to: "Where to apply", deadlines: "When to apply", duration: "Duration of project", grant: "Grant",
+              who_can_apply: "Who can apply", partners: "Participating organisations", ages: "Age of participants" },
   },
   bg: {
     skip: "Към резултатите",
@@ -75,6 +78,10 @@ const STRINGS = {
     currentText: "Прочетете актуалния текст",
     prevailing: "версия с предимство",
     alignment: (c) => `сигурност на съответствието ${c}`,
+    answer: "Пряк отговор",
+    fields: { apply_to: "Къде се кандидатства", deadlines: "Кога се кандидатства", duration: "Продължителност на проекта",
+              grant: "Безвъзмездни средства", who_can_apply: "Кой може да кандидатства",
+              partners: "Участващи организации", ages: "Възраст на участниците" },
   },
 };
 const UI_KEY = "guidekb-ui-lang";
@@ -201,8 +208,27 @@ function translation(tr) {
     el("p", { class: "reference" }, t("alignment", tr.confidence.toFixed(2))));
 }
 
+// a register field of the one action the question names, with the citation of its row (above the passages)
+function answerCard(answer) {
+  if (!answer) return [];
+  const c = answer.citation;
+  const copyButton = el("button", { type: "button", class: "secondary copy", "data-reference": c.reference }, t("copy"));
+  copyButton.addEventListener("click", () => copyCitation(copyButton));
+  const field = (STRINGS[ui].fields || STRINGS.en.fields)[answer.field] || answer.field;
+  return [el("article", { class: "card answer", "aria-labelledby": "answer-title", "data-field": answer.field },
+    el("h3", { id: "answer-title" }, el("span", { class: "kicker" }, `${t("answer")}: `),
+      el("span", { lang: answer.language }, `${answer.action.title} · ${field}`)),
+    el("p", { class: "passage", lang: answer.language }, answer.value),
+    el("div", { class: "actions" },
+      el("a", { class: "source", href: c.url, target: "_blank", rel: "noopener" },
+        t("open"), el("span", { class: "visually-hidden" }, ` ${t("newTab")}`)),
+      copyButton),
+    el("details", { class: "reference" }, el("summary", {}, t("citation")), el("p", { lang: c.language }, c.reference)))];
+}
+
 function render(response, seconds) {
   last = response;
+  $("answer").replaceChildren(...answerCard(response.answer));
   const hits = response.passages;
   $("hits").replaceChildren(...hits.map(card));
   if (seconds !== null) last.seconds = seconds;
