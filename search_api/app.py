@@ -9,18 +9,19 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from . import actions, errors, filters, metrics, page, reload
-from .middleware import (MAX_BODY_BYTES, BodyLimitMiddleware, ConcurrencyLimitMiddleware, RequestIdMiddleware,
-                         Utf8QueryMiddleware)
+from .admission import MAX_WEIGHT, Admission
+from .middleware import MAX_BODY_BYTES, BodyLimitMiddleware, HeadAsGetMiddleware, RequestIdMiddleware, Utf8QueryMiddleware
 from .schemas import (AskRequest, ErrorResponse, PassageRecord, SearchParams, SearchResponse, TranslationsParams,
                       TranslationsResponse)
 
 log = logging.getLogger("guidekb")
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 500, 503)}
-MAX_IN_FLIGHT = 16  # searches answered at once; the 2-core reference machine saturates well below this
-MAX_WAIT = 0.5  # seconds a search may wait for a slot before it is shed with 503
+MAX_IN_FLIGHT = 16  # cost units of searches answered at once (a short question is one unit; see admission.py)
+MAX_WAIT = 0.5  # seconds a search may wait for room before it is shed with 503
 
 
 def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES, max_in_flight: int = MAX_IN_FLIGHT,
@@ -45,24 +46,37 @@ def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES,
     app.state.engine = engine
     app.state.settings = settings or (engine.settings if engine is not None else None)
     app.state.metrics = observed = metrics.Metrics()
+    app.state.admission = Admission(max_in_flight, max_wait, on_shed=lambda path: observed.shed.labels(path).inc())
     errors.install(app)
+    app.add_middleware(HeadAsGetMiddleware)  # innermost: the access log still sees HEAD
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(Utf8QueryMiddleware)
-    app.add_middleware(ConcurrencyLimitMiddleware, max_in_flight=max_in_flight, max_wait=max_wait,
-                       on_shed=lambda path: observed.shed.labels(path).inc())
     app.add_middleware(metrics.AccessLogMiddleware, metrics=observed)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, so even a 413 carries the id
 
-    # sync routes: the engine is CPU-bound, FastAPI runs these in its threadpool
+    async def admitted_search(request: Request, q: str, k, lang, languages, prefer, editions):
+        """Checked, admitted by cost (admission.py), then searched in the threadpool (the engine is CPU-bound)."""
+        engine = request.app.state.engine
+        if engine is None:
+            return errors.error_response(503, "not_ready", "the index is still loading: try again in a moment")
+        engine.validate(q, k, lang)  # bad input is refused before it waits for room
+        admission = request.app.state.admission
+        async with admission.slot(request.url.path, q) as admitted:
+            if not admitted:
+                return errors.error_response(
+                    503, "overloaded", f"the server is answering as many searches as it can ({admission.capacity} "
+                    f"short questions at once; a long one counts as up to {MAX_WEIGHT}): retry in a second",
+                    headers={"Retry-After": "1"})
+            return await run_in_threadpool(filters.search, engine, q, k, lang, languages, prefer, editions)
+
     @app.get("/search", response_model=SearchResponse, responses=ERRORS)
-    def search(request: Request, params: Annotated[SearchParams, Query()]) -> SearchResponse:
-        return filters.search(request.app.state.engine, params.q, params.k, params.lang, params.languages,
-                              params.prefer, params.editions)
+    async def search(request: Request, params: Annotated[SearchParams, Query()]) -> SearchResponse:
+        return await admitted_search(request, params.q, params.k, params.lang, params.languages, params.prefer,
+                                     params.editions)
 
     @app.post("/ask", response_model=SearchResponse, responses=ERRORS)
-    def ask(request: Request, body: AskRequest) -> SearchResponse:
-        return filters.search(request.app.state.engine, body.q, body.k, body.lang, body.languages, body.prefer,
-                              body.editions)
+    async def ask(request: Request, body: AskRequest) -> SearchResponse:
+        return await admitted_search(request, body.q, body.k, body.lang, body.languages, body.prefer, body.editions)
 
     @app.get("/passages/{passage_id}", response_model=PassageRecord, responses=ERRORS)
     def passage(request: Request, passage_id: str) -> PassageRecord:

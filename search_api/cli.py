@@ -327,17 +327,25 @@ def cmd_serve(args) -> None:
 
     from .app import create_app
     from .metrics import configure_logging
+    from .protocol import Limits, connection_budget, protocol_with
 
     if args.max_in_flight < 1 or not args.max_wait >= 0:
         raise GuidekbError("invalid_setting", "--max-in-flight must be at least 1 and --max-wait not negative")
+    if args.max_connections < 1 or not args.request_timeout > 0:
+        raise GuidekbError("invalid_setting", "--max-connections must be at least 1 and --request-timeout above 0")
     settings = _settings(args)
     limit_malloc_arenas()
     engine = SearchEngine.open(settings, log=_log)  # before binding the port, so errors print like any other
     configure_logging()
     app = create_app(settings, engine, max_in_flight=args.max_in_flight, max_wait=args.max_wait,
                      admin_token=os.environ.get("GUIDEKB_ADMIN_TOKEN") or None)  # never on the command line
+    connections = connection_budget(args.max_connections)
+    if connections < args.max_connections:
+        _log(f"at most {connections} connections: the open-file limit holds no more (ulimit -n)")
+    limits = Limits(max_connections=connections, header_timeout=args.request_timeout, body_timeout=args.request_timeout)
     # our access log (one JSON line per request) replaces uvicorn's
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                http=protocol_with(limits))
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -481,9 +489,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     p.add_argument("--max-in-flight", type=int, default=16, metavar="N",
-                   help="searches answered at once; more wait up to --max-wait, then get 503 (default 16)")
+                   help="short questions answered at once, a long one counting as up to 8; more wait up to "
+                   "--max-wait, then get 503 (default 16)")
     p.add_argument("--max-wait", type=float, default=0.5, metavar="S",
-                   help="seconds a search may wait for a free slot before it is shed (default 0.5)")
+                   help="seconds a search may wait for room before it is shed (default 0.5)")
+    p.add_argument("--max-connections", type=int, default=4096, metavar="N",
+                   help="open connections; past them the longest idle one is closed, or a new one gets 503 (default 4096)")
+    p.add_argument("--request-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds a client has to send a request's head, and then its body, before 408 (default 10)")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("bench", parents=[as_json], help="benchmark quality, latency, throughput and memory; write a report")

@@ -16,9 +16,12 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
+def error_body(code: str, message: str, detail: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, **({"detail": detail} if detail else {})}}
+
+
 def error_response(status: int, code: str, message: str, detail: dict | None = None, headers=None) -> JSONResponse:
-    body = {"code": code, "message": message, **({"detail": detail} if detail else {})}
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    return JSONResponse(error_body(code, message, detail), status_code=status, headers=headers)
 
 
 def request_id(request: Request) -> str | None:

@@ -1,7 +1,6 @@
-"""Pure ASGI middleware: request ids, a UTF-8 query string, a cap on body size, a cap on searches in flight."""
+"""Pure ASGI middleware: request ids, a UTF-8 query string, a cap on body size, HEAD answered as GET."""
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from urllib.parse import unquote_to_bytes
@@ -66,8 +65,11 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     def _too_large(self):
+        # closed after the answer: the rest of the body is read and dropped for a bounded time (protocol.py),
+        # not for as long as a keep-alive connection would carry it
         return error_response(413, "body_too_large",
-                              f"the request body is larger than {self.max_bytes} bytes: send a shorter question")
+                              f"the request body is larger than {self.max_bytes} bytes: send a shorter question",
+                              headers={"Connection": "close"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,46 +106,19 @@ class BodyLimitMiddleware:
             await self._too_large()(scope, receive, send)
 
 
-class ConcurrencyLimitMiddleware:
-    """At most `max_in_flight` requests to `paths` at once; past that, wait up to `max_wait` s, then shed with 503.
+class HeadAsGetMiddleware:
+    """HEAD on any GET route (a load balancer's health check): the GET answer's status and headers, no body."""
 
-    A bounded queue instead of an unbounded one: under overload the caller learns at once to come back
-    (Retry-After), and latency for the requests admitted stays that of a loaded, not a swamped, server.
-    """
-
-    def __init__(self, app: ASGIApp, max_in_flight: int = 16, max_wait: float = 0.5,
-                 paths: tuple[str, ...] = ("/search", "/ask"), on_shed=None) -> None:
-        if max_in_flight < 1 or max_wait < 0:
-            raise ValueError("max_in_flight must be at least 1 and max_wait not negative")
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_in_flight = max_in_flight
-        self.max_wait = max_wait
-        self.paths = paths
-        self.on_shed = on_shed or (lambda path: None)
-        self.in_flight = 0
-        self._slots: asyncio.Semaphore | None = None  # made on first use, inside the server's event loop
-        self._loop = None
-
-    def _shed(self):
-        return error_response(503, "overloaded",
-                              f"the server is answering {self.max_in_flight} searches already: retry in a second",
-                              headers={"Retry-After": "1"})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self.paths:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
             return await self.app(scope, receive, send)
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:  # a semaphore belongs to one loop (a test client may run several in turn)
-            self._slots, self._loop = asyncio.Semaphore(self.max_in_flight), loop
-        try:
-            async with asyncio.timeout(self.max_wait):  # a cancelled acquire gives its slot back
-                await self._slots.acquire()
-        except TimeoutError:
-            self.on_shed(scope["path"])
-            return await self._shed()(scope, receive, send)
-        self.in_flight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-            self._slots.release()
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

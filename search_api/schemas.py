@@ -5,7 +5,10 @@ the evaluation reject the same inputs with the same error codes; these models on
 """
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from index.results import Citation, Hit, PassageRecord, Position, SearchResponse, Translation, TranslationsResponse
 
@@ -23,35 +26,49 @@ EDITIONS_HELP = "only passages of these guide editions, separated by commas (e.g
 TRANSLATION_LANG_HELP = "languages of the translations to return, separated by commas (e.g. en,de); all when omitted"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    # JSON's "\ud800" (and Python's JSON reader on the bytes ED A0 80) gives a string no answer can be encoded in
+    if _SURROGATE.search(value):
+        raise ValueError("holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text: send Unicode "
+                         "characters, as UTF-8 or as surrogate pairs")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+
+
 class SearchParams(BaseModel):
     """The query string of GET /search; an unknown parameter is an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(description=Q_HELP)
+    q: Text = Field(description=Q_HELP)
     k: int | None = Field(None, description=K_HELP)
-    lang: str | None = Field(None, description=LANG_HELP)
-    languages: str | None = Field(None, description=LANGUAGES_HELP)
-    prefer: str | None = Field(None, description=PREFER_HELP)
-    editions: str | None = Field(None, description=EDITIONS_HELP)
+    lang: Text | None = Field(None, description=LANG_HELP)
+    languages: Text | None = Field(None, description=LANGUAGES_HELP)
+    prefer: Text | None = Field(None, description=PREFER_HELP)
+    editions: Text | None = Field(None, description=EDITIONS_HELP)
 
 
 class TranslationsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lang: str | None = Field(None, description=TRANSLATION_LANG_HELP)
+    lang: Text | None = Field(None, description=TRANSLATION_LANG_HELP)
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(validation_alias=AliasChoices("q", "question"), description=Q_HELP,
-                   examples=["who manages capacity building in youth?"])
+    q: Text = Field(validation_alias=AliasChoices("q", "question"), description=Q_HELP,
+                    examples=["who manages capacity building in youth?"])
     k: int | None = Field(None, strict=True, description=K_HELP)  # strict: JSON true or "5" is not a count
-    lang: str | None = Field(None, description=LANG_HELP)
-    languages: str | list[str] | None = Field(None, description=LANGUAGES_HELP + "; or a list of codes")
-    prefer: str | list[str] | None = Field(None, description=PREFER_HELP + "; or a list of codes")
-    editions: str | list[str] | None = Field(None, description=EDITIONS_HELP + "; or a list")
+    lang: Text | None = Field(None, description=LANG_HELP)
+    languages: Text | list[Text] | None = Field(None, description=LANGUAGES_HELP + "; or a list of codes")
+    prefer: Text | list[Text] | None = Field(None, description=PREFER_HELP + "; or a list of codes")
+    editions: Text | list[Text] | None = Field(None, description=EDITIONS_HELP + "; or a list")
 
 
 class ErrorBody(BaseModel):

@@ -48,6 +48,14 @@ BAD_REQUESTS = [
                  400, "invalid_encoding", "UTF-8", id="body-latin1"),
     pytest.param("POST", "/ask", {"content": b'{"q": "\xff\xfe\xfd"}', "headers": {"content-type": "application/json"}},
                  400, "invalid_encoding", "UTF-8", id="body-invalid-bytes"),
+    pytest.param("POST", "/ask", {"content": b'{"q": "youth \\ud800"}', "headers": {"content-type": "application/json"}},
+                 422, "invalid_request", "surrogate", id="body-lone-surrogate-escaped"),
+    pytest.param("POST", "/ask", {"content": b'{"q": "youth \xed\xa0\x80"}', "headers": {"content-type": "application/json"}},
+                 422, "invalid_request", "surrogate", id="body-lone-surrogate-bytes"),
+    pytest.param("POST", "/ask", {"content": b'{"q": "youth", "languages": ["bg", "\\udfff"]}',
+                                  "headers": {"content-type": "application/json"}},
+                 422, "invalid_request", "languages", id="body-lone-surrogate-in-list"),
+    pytest.param("GET", "/search?q=youth%ED%A0%80", {}, 400, "invalid_encoding", "UTF-8", id="query-lone-surrogate"),
     pytest.param("GET", "/search?q=%FF%FEwho", {}, 400, "invalid_encoding", "UTF-8", id="query-invalid-utf8"),
     pytest.param("GET", "/search?q=caf%E9", {}, 400, "invalid_encoding", "UTF-8", id="query-latin1"),
     pytest.param("POST", "/ask", {"content": b"q=who", "headers": {"content-type": "application/x-www-form-urlencoded"}},
@@ -70,6 +78,30 @@ def test_bad_requests_answer_4xx_in_the_error_shape(client, method, path, kwargs
     error = assert_error_shape(r, status, code)
     assert word in error["message"]
     assert r.headers["x-request-id"]
+
+
+def test_a_lone_surrogate_is_refused_before_any_search(engine):
+    from test_error_shape import BrokenEngine  # searching would raise: a 500 if the question got that far
+
+    broken = TestClient(create_app(engine=BrokenEngine(engine)), raise_server_exceptions=False)
+    r = broken.post("/ask", content=b'{"q": "\\ud83d youth"}', headers={"content-type": "application/json"})
+    assert_error_shape(r, 422, "invalid_request")
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready", f"/search?q={Q}&k=2", "/", "/static/app.js", "/metrics",
+                                  "passage"])
+def test_head_is_get_without_a_body(client, engine, path):
+    path = f"/passages/{engine.index.passages[0].id}" if path == "passage" else path
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if path != "/metrics":  # its counters moved between the two requests
+        assert head.headers["content-length"] == str(len(got.content))
+
+
+def test_head_on_a_post_route_is_not_allowed(client):
+    r = client.head("/ask")
+    assert r.status_code == 405 and r.content == b"" and "POST" in r.headers["allow"]
 
 
 def chunks(total: int, size: int = 8192):
