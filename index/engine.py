@@ -148,7 +148,7 @@ class SearchEngine:
                     why = "was built from another corpus or by another guidekb version" if stale else "does not exist"
                     raise GuidekbError("index_missing", f"the index in {index_dir} {why}: run `guidekb build`", 503)
                 log("corpus changed since the last build: rebuilding" if stale else f"no index yet in {index_dir}: building it")
-                embedder = embedder or load_embedder(settings.model, settings.e5_backend)
+                embedder = embedder or load_embedder(settings.model, settings.e5_backend, settings.device)
                 build_index(settings, embedder, log=log, documents=documents)
                 build = current_build(index_dir)
         loaded = LoadedIndex.load(build)
@@ -156,7 +156,7 @@ class SearchEngine:
         if embedder is None and built_with != settings.model:  # say so before loading a model for nothing
             raise GuidekbError("model_mismatch", f"index was built with model {built_with}, asked for {settings.model}: "
                                f"run `guidekb build --model {settings.model}` to rebuild it with that model", 409)
-        return cls(loaded, embedder or load_embedder(settings.model, settings.e5_backend), settings)
+        return cls(loaded, embedder or load_embedder(settings.model, settings.e5_backend, settings.device), settings)
 
     # -- queries -------------------------------------------------------------------------------------
     def validate(self, query: str, k: int | None, lang: str | None) -> tuple[str, int, str | None]:

