@@ -6,8 +6,10 @@ from fastapi.responses import Response
 
 from index.register.models import ActionRecord
 
+from .schemas import ErrorResponse
+
 router = APIRouter()
-ERRORS = {status: {"description": "error shape: {error: {code, message}}"} for status in (404, 422)}
+ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 422)}  # 400: an unknown language code
 
 
 @router.get("/actions", response_model=list[ActionRecord], responses=ERRORS)
