@@ -38,10 +38,21 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
+SITE_PORT = 18765  # the same port run after run, so a crawl gives the same URLs, ids and reusable vectors
+
+
+def _site_server(site_dir: Path) -> ThreadingHTTPServer:
+    handler = partial(_SiteHandler, directory=str(site_dir))
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", SITE_PORT), handler)
+    except OSError:  # taken (another run at the same time): any free port, at the cost of re-embedding
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)
+
+
 @contextlib.contextmanager
 def serve(site_dir: Path):
     """The rendered site on 127.0.0.1; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_SiteHandler, directory=str(site_dir)))
+    server = _site_server(site_dir)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 
@@ -125,3 +126,13 @@ def test_guide_scale_check_over_the_crawled_sample(tmp_path_factory):
     assert shipped["mrr@10"] >= bm25["mrr@10"] + 0.1, (shipped, bm25)
     top = engine.search("who manages capacity building in youth?", k=5).passages
     assert "EACEA" in top[0].text and guide_page(top[0].citation.url).endswith("capacity-building-youth")
+
+
+def test_the_sample_site_is_served_on_the_same_port_run_after_run_and_on_another_when_taken(tmp_path):
+    (tmp_path / "index.html").write_text("<p>team-written test page</p>", encoding="utf-8")
+    with serve(tmp_path) as first:
+        with serve(tmp_path) as second:  # the port is taken: another one, and both answer
+            assert second != first
+            assert all(urlopen(base + "/index.html").status == 200 for base in (first, second))
+    with serve(tmp_path) as again:
+        assert again == first  # same URLs, so a crawl's passage ids and vectors are reused
