@@ -15,6 +15,7 @@ from .align import ALIGNER_VERSION
 from .analyze import analyze
 from .embed import Embedder, has_latent_terms, load_embedder
 from .highlight import highlight_units
+from .passes import PASSES_VERSION, PassageVectors, TerminalProgress, embed_passages_for_build
 from .reuse import PreviousVectors, assemble_rows, key, previous_unit_rows, previous_vectors
 from .settings import Settings
 from .writer import write_build
@@ -34,14 +35,19 @@ class BuildReport:
 def corpus_fingerprint(settings: Settings, documents: list[SourceDocument] | None = None) -> str:
     """What a built index must match: corpus content, the chunker that cut it, the build settings."""
     documents = load_corpus(settings.corpus_dir) if documents is None else documents
-    return f"{corpus_hash(documents)}:chunker-{CHUNKER_VERSION}:aligner-{ALIGNER_VERSION}:bare-{settings.bare_weight}"
+    return (f"{corpus_hash(documents)}:chunker-{CHUNKER_VERSION}:aligner-{ALIGNER_VERSION}:bare-{settings.bare_weight}"
+            f":passes-{PASSES_VERSION}")
 
 
 def embed_checked(embedder: Embedder, texts: list[str], ids: list[str]) -> np.ndarray:
     """Embed, and stop with the passage id if any vector is unusable (never drop a passage)."""
-    vectors = embedder.embed_passages(texts)
-    if vectors.shape != (len(texts), embedder.dim):
-        raise GuidekbError("build_failed", f"model returned {vectors.shape} vectors for {len(texts)} texts", 500)
+    return _checked(embedder.embed_passages(texts), ids, embedder.dim)
+
+
+def _checked(vectors: np.ndarray, ids: list[str], dim: int) -> np.ndarray:
+    """`vectors`, one per id, or stop with the passage id of the first unusable one."""
+    if vectors.shape != (len(ids), dim):
+        raise GuidekbError("build_failed", f"model returned {vectors.shape} vectors for {len(ids)} texts", 500)
     bad = np.where(~np.isfinite(vectors).all(axis=1) | (np.linalg.norm(vectors, axis=1) < 0.5))[0]
     if len(bad):
         raise GuidekbError("build_failed", f"passage {ids[bad[0]]} could not be embedded (non-finite or zero vector)", 500)
@@ -50,11 +56,13 @@ def embed_checked(embedder: Embedder, texts: list[str], ids: list[str]) -> np.nd
 
 def build_index(settings: Settings, embedder: Embedder | None = None,
                 log: Callable[[str], None] = lambda _: None,
-                documents: list[SourceDocument] | None = None, incremental: bool = True) -> BuildReport:
+                documents: list[SourceDocument] | None = None, incremental: bool = True,
+                progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Build and swap in an index of `documents` (default: the corpus folder as it is now).
 
     Incremental: a passage whose id, text and embedding text are in the current build (same model and
-    bare_weight) keeps its vectors from there; only new or changed passages are embedded.
+    bare_weight) keeps its vectors from there; only new or changed passages are embedded. `progress(done, total)`
+    hears how many passages are embedded (default: a progress bar when stderr is a terminal).
     """
     documents = load_corpus(settings.corpus_dir) if documents is None else documents
     passages = corpus_passages(documents)
@@ -74,7 +82,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     keys = [key(p) for p in passages]
     fresh = [i for i, k in enumerate(keys) if previous is None or k not in previous.dense]
     if fresh or previous is None:  # a build that reuses every vector needs no model
-        embedder = embedder or load_embedder(settings.model, settings.e5_backend)
+        embedder = embedder or load_embedder(settings.model, settings.e5_backend, settings.device)
     model = {"name": embedder.name, "dim": embedder.dim} if embedder is not None else previous.model
     log(f"embedding {len(fresh)} of {len(passages)} passages with {model['name']}"
         f"{f' (reusing {len(passages) - len(fresh)})' if previous is not None else ''}")
@@ -83,31 +91,34 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     todo = [passages[i] for i in fresh]
     ids = [p.id for p in todo]
     dim = model["dim"]
-    none = np.zeros((0, dim), np.float32)
-    in_context = embed_checked(embedder, [p.embedding_text() for p in todo], ids) if todo else none
-    bare = (embed_checked(embedder, [p.text for p in todo], ids) if todo else none) if settings.bare_weight else 0.0
+    fresh_set = set(fresh)
+    units = [(i, s, e) for i, p in enumerate(passages) for s, e in _multi_units(p)]
+    made = embed_passages_for_build(embedder, [p.embedding_text() for p in todo], [p.text for p in todo],
+                                    [_multi_units(p) for p in todo], bool(settings.bare_weight),
+                                    progress or TerminalProgress()) if todo else None
+    in_context = _checked(made.context, ids, dim) if made else np.zeros((0, dim), np.float32)
+    bare = _checked(made.bare, ids, dim) if made and settings.bare_weight else 0.0
     # one vector whose dot product with a query is the weighted sum of both cosines: no extra search cost
     fresh_vectors = settings.bare_weight * bare + (1.0 - settings.bare_weight) * in_context
     vectors = np.zeros((len(passages), dim), np.float32)
     vectors[fresh] = fresh_vectors
-    fresh_set = set(fresh)
     reused = [i for i in range(len(passages)) if i not in fresh_set]
     if reused:
         vectors[reused] = np.stack([previous.dense[keys[i]] for i in reused])
     with_latent = has_latent_terms(embedder) if embedder is not None else previous.latent is not None
     latent = None
     if with_latent:
-        new_latent = embedder.latent_terms([p.text for p in todo]) if todo else None
-        latent = assemble_rows(len(passages), fresh, new_latent, reused,
+        latent = assemble_rows(len(passages), fresh, made.latent if made else None, reused,
                                 [previous.latent_row[keys[i]] for i in reused], previous.latent if previous else None)
-    units, unit_vectors, unit_latent, new_units = _unit_vectors(passages, fresh_set, keys, previous, embedder, dim,
-                                                                latent is not None)
+    unit_vectors, unit_latent, new_units = _unit_vectors(passages, units, fresh_set, keys, previous, made, dim,
+                                                         latent is not None)
     embed_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     index_dir = settings.resolved_index_dir
     manifest = write_build(index_dir, passages, vectors, latent, units, unit_vectors, unit_latent, {
         "model": model,
         "bare_weight": settings.bare_weight,
+        "passes_version": PASSES_VERSION,
         "corpus_hash": corpus_fingerprint(settings, documents),
         "embedded": {"passages": len(fresh), "reused": len(reused), "units": len(new_units)},
     }, previous.alignments if previous is not None else None)
@@ -117,26 +128,23 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     return BuildReport(index_dir, len(passages), languages, embed_seconds, index_seconds, len(fresh), len(reused))
 
 
-def _unit_vectors(passages: list[Passage], fresh: set[int], keys, previous: PreviousVectors | None,
-                  embedder: Embedder | None, dim: int, with_latent: bool):
-    """Highlight units of every passage with their vectors: embedded for `fresh` passages, else reused."""
-    units = [(i, s, e) for i, p in enumerate(passages) for s, e in _multi_units(p)]
-    unit_texts = [passages[i].text[s:e] for i, s, e in units]
+def _unit_vectors(passages: list[Passage], units: list, fresh: set[int], keys, previous: PreviousVectors | None,
+                  made: PassageVectors | None, dim: int, with_latent: bool):
+    """Vectors of every highlight unit: this build's for `fresh` passages (in passage order, as `made` holds them),
+    the previous build's for the others."""
     new_units = [u for u, (i, _, _) in enumerate(units) if i in fresh]
     old_units = [u for u, (i, _, _) in enumerate(units) if i not in fresh]
     old_unit_rows = previous_unit_rows(previous, [units[u] for u in old_units], keys) if old_units else []
     unit_vectors = np.zeros((len(units), dim), np.float32)
     if new_units:
-        unit_vectors[new_units] = embed_checked(embedder, [unit_texts[u] for u in new_units],
-                                                [passages[units[u][0]].id for u in new_units])
+        unit_vectors[new_units] = _checked(made.units, [passages[units[u][0]].id for u in new_units], dim)
     if old_units:
         unit_vectors[old_units] = previous.unit_vectors[old_unit_rows]
     unit_latent = None
     if with_latent and units:
-        new_unit_latent = embedder.latent_terms([unit_texts[u] for u in new_units]) if new_units else None
-        unit_latent = assemble_rows(len(units), new_units, new_unit_latent, old_units, old_unit_rows,
-                                     previous.unit_latent if previous else None)
-    return units, unit_vectors, unit_latent, new_units
+        unit_latent = assemble_rows(len(units), new_units, made.unit_latent if new_units else None, old_units,
+                                     old_unit_rows, previous.unit_latent if previous else None)
+    return unit_vectors, unit_latent, new_units
 
 
 def _multi_units(passage: Passage) -> list[tuple[int, int]]:

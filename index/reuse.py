@@ -9,6 +9,7 @@ import numpy as np
 
 from ingest import GuidekbError, Passage
 
+from .passes import PASSES_VERSION
 from .settings import Settings
 from .store import ALIGNMENTS, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, current_build, read_manifest
 
@@ -39,7 +40,8 @@ def previous_vectors(settings: Settings, model_name: str,
         return None
     try:
         manifest = read_manifest(build)  # every file's sha256: damaged vectors are never carried over
-        if manifest.get("bare_weight") != settings.bare_weight or manifest["model"]["name"] != model_name:
+        if (manifest.get("bare_weight") != settings.bare_weight or manifest["model"]["name"] != model_name
+                or manifest.get("passes_version") != PASSES_VERSION):  # vectors made another way are not mixed in
             return None
         with open(build / PASSAGES, encoding="utf-8") as fh:
             old = [Passage.from_dict(json.loads(line)) for line in fh]
