@@ -8,8 +8,11 @@ import logging
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import FastAPI, Query, Request
+from collections import Counter
+
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from . import actions, errors, filters, metrics, page, reload
@@ -22,6 +25,19 @@ log = logging.getLogger("guidekb")
 ERRORS = {status: {"model": ErrorResponse} for status in (400, 404, 413, 422, 500, 503)}
 MAX_IN_FLIGHT = 16  # cost units of searches answered at once (a short question is one unit; see admission.py)
 MAX_WAIT = 0.5  # seconds a search may wait for room before it is shed with 503
+
+
+LIST_PARAMETERS = ("lang", "languages", "prefer", "editions")  # several codes are one value: "bg,en"
+
+
+def single_values(request: Request) -> None:
+    """Each query parameter at most once: a repeated `q` or `k` would otherwise silently take the last value."""
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    repeated = [{"type": "repeated", "loc": ("query", name),
+                 "msg": f"given {n} times: give it once" + (", codes separated by commas" if name in LIST_PARAMETERS else "")}
+                for name, n in counts.items() if n > 1]
+    if repeated:
+        raise RequestValidationError(repeated)
 
 
 def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES, max_in_flight: int = MAX_IN_FLIGHT,
@@ -69,7 +85,7 @@ def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES,
                     headers={"Retry-After": "1"})
             return await run_in_threadpool(filters.search, engine, q, k, lang, languages, prefer, editions)
 
-    @app.get("/search", response_model=SearchResponse, responses=ERRORS)
+    @app.get("/search", response_model=SearchResponse, responses=ERRORS, dependencies=[Depends(single_values)])
     async def search(request: Request, params: Annotated[SearchParams, Query()]) -> SearchResponse:
         return await admitted_search(request, params.q, params.k, params.lang, params.languages, params.prefer,
                                      params.editions)
@@ -82,7 +98,8 @@ def create_app(settings=None, engine=None, max_body_bytes: int = MAX_BODY_BYTES,
     def passage(request: Request, passage_id: str) -> PassageRecord:
         return request.app.state.engine.get_passage(passage_id)
 
-    @app.get("/passages/{passage_id}/translations", response_model=TranslationsResponse, responses=ERRORS)
+    @app.get("/passages/{passage_id}/translations", response_model=TranslationsResponse, responses=ERRORS,
+             dependencies=[Depends(single_values)])
     def translations(request: Request, passage_id: str,
                      params: Annotated[TranslationsParams, Query()]) -> TranslationsResponse:
         """The same clause in other languages, aligned at build time; English (prevailing) first."""

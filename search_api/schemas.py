@@ -6,9 +6,10 @@ the evaluation reject the same inputs with the same error codes; these models on
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from index.results import Citation, Hit, PassageRecord, Position, SearchResponse, Translation, TranslationsResponse
 
@@ -40,13 +41,31 @@ def _text(value: str) -> str:
 Text = Annotated[str, AfterValidator(_text)]
 
 
+def _question(value: str) -> str:
+    # NULs and zero-width characters strip to nothing a search can use; blank questions stay the engine's empty_query
+    if value.strip() and not any(unicodedata.category(c)[0] in "LN" for c in value):
+        raise ValueError("the question has no words (only symbols, control or invisible characters): "
+                         "type a question about the Programme Guide")
+    return value
+
+
+def _digits(value):
+    # a query string's k: digits only (pydantic would also read "1_0" as 10, "5.0" and " 5" as 5)
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+        raise ValueError("k must be a whole number written in digits, e.g. 5")
+    return value
+
+
+Question = Annotated[Text, AfterValidator(_question)]
+
+
 class SearchParams(BaseModel):
     """The query string of GET /search; an unknown parameter is an error, not silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
 
-    q: Text = Field(description=Q_HELP)
-    k: int | None = Field(None, description=K_HELP)
+    q: Question = Field(description=Q_HELP)
+    k: Annotated[int | None, BeforeValidator(_digits)] = Field(None, description=K_HELP)
     lang: Text | None = Field(None, description=LANG_HELP)
     languages: Text | None = Field(None, description=LANGUAGES_HELP)
     prefer: Text | None = Field(None, description=PREFER_HELP)
@@ -62,8 +81,8 @@ class TranslationsParams(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: Text = Field(validation_alias=AliasChoices("q", "question"), description=Q_HELP,
-                    examples=["who manages capacity building in youth?"])
+    q: Question = Field(validation_alias=AliasChoices("q", "question"), description=Q_HELP,
+                        examples=["who manages capacity building in youth?"])
     k: int | None = Field(None, strict=True, description=K_HELP)  # strict: JSON true or "5" is not a count
     lang: Text | None = Field(None, description=LANG_HELP)
     languages: Text | list[Text] | None = Field(None, description=LANGUAGES_HELP + "; or a list of codes")
