@@ -9,7 +9,8 @@ of connections, and answers a request it cannot parse in text/plain. This protoc
   (as nginx reuses keep-alive connections), so /health still gets in; when every one is busy, 503;
 - raw UTF-8 in a request line (what curl sends for `?q=кой`) percent-encoded before parsing, as a browser does;
 - every refusal in the API's error shape, then a lingering close (the rest of the request is read and dropped
-  for a bounded time), so a client that sends its whole request before reading still gets the answer.
+  until the client pauses, within bounds), so a client that sends its whole request before reading still gets
+  the answer.
 """
 from __future__ import annotations
 
@@ -41,7 +42,10 @@ class Limits:
     max_header_bytes: int = 8 * 1024  # one header, name and value (nginx: 8 KiB buffers)
     max_headers_bytes: int = 32 * 1024  # all headers
     max_headers: int = 100
-    linger_seconds: float = 2.0  # after a refusal, how long the rest of the request is read and dropped
+    # after a refusal the rest of the request is read and dropped (nginx's lingering close): until the client
+    # is quiet for `linger_idle` s, for `linger_seconds` and `linger_bytes` at most
+    linger_idle: float = 2.0
+    linger_seconds: float = 30.0
     linger_bytes: int = 64 * 1024 * 1024
 
 
@@ -97,8 +101,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._cycle_transport = _CycleTransport(self)
         if len(self.connections) > self.limits.max_connections and not self._evict_idle():
             log.warning("refused a connection: %d open, every one busy", len(self.connections) - 1)
+            # closed at once, not lingering: past the cap no connection may outstay its answer
             return self._refuse(_Refused(503, "overloaded", f"the server has {self.limits.max_connections} "
-                                         "connections open, all busy: retry in a second"), retry_after=True)
+                                         "connections open, all busy: retry in a second"), retry_after=True, linger=False)
         self._idle[self] = None
         self._arm(self.limits.header_timeout, self._head_timed_out)
 
@@ -145,8 +150,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             self.linger_left -= len(data)
-            if self.linger_left < 0:
+            if self.linger_left < 0 or self.loop.time() > self._linger_until:
                 self.transport.close()
+            else:
+                self._arm(self.limits.linger_idle, self.transport.close)
             return
         if self._in_head and self._head_bytes > self.limits.max_target_bytes + self.limits.max_headers_bytes:
             return self._refuse(_Refused(431, "headers_too_large", self._headers_message()))
@@ -233,7 +240,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                                f"{f' ({reason})' if reason else ''}: see /docs for the API")
         self._refuse(refusal)
 
-    def _refuse(self, refusal: _Refused, retry_after: bool = False) -> None:
+    def _refuse(self, refusal: _Refused, retry_after: bool = False, linger: bool = True) -> None:
         if self._lingering or self.transport.is_closing():
             return
         cycle = self.cycle
@@ -249,7 +256,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 f"{REQUEST_ID_HEADER.lower()}: {uuid.uuid4().hex}\r\n".encode(),
                 b"retry-after: 1\r\n" if retry_after else b"", b"connection: close\r\n\r\n"]
         self.transport.write(b"".join(head) + body)
-        self.linger()
+        if linger:
+            self.linger()
+        else:
+            self.transport.close()  # after the answer is flushed
 
     def linger(self) -> None:
         """Close after the answer is out, reading and dropping what the client still sends, within bounds."""
@@ -259,7 +269,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._idle.pop(self, None)
         self._unset_keepalive_if_required()
         self.linger_left = self.limits.linger_bytes
-        self._arm(self.limits.linger_seconds, self.transport.close)
+        self._linger_until = self.loop.time() + self.limits.linger_seconds
+        self._arm(self.limits.linger_idle, self.transport.close)
         if self.flow is not None:
             self.flow.resume_reading()
         if self.transport.can_write_eof():
