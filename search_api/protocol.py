@@ -100,7 +100,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._cycle_transport = _CycleTransport(self)
         if len(self.connections) > self.limits.max_connections and not self._evict_idle():
-            log.warning("refused a connection: %d open, every one busy", len(self.connections) - 1)
+            if self.loop.time() - self.server_state.__dict__.get("guidekb_warned", -60.0) >= 60:  # once a minute
+                self.server_state.guidekb_warned = self.loop.time()
+                log.warning("refusing connections: %d open, every one busy (--max-connections)", len(self.connections) - 1)
             # closed at once, not lingering: past the cap no connection may outstay its answer
             return self._refuse(_Refused(503, "overloaded", f"the server has {self.limits.max_connections} "
                                          "connections open, all busy: retry in a second"), retry_after=True, linger=False)
