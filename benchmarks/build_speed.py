@@ -111,7 +111,10 @@ def run(sample: Path, out: Path, runs: int, passages: int | None, compare: Path 
             name = system if code is None else f"{system} at {code}"
             log(f"round {r + 1} of {runs}: {name}")
             row[name] = _run_child(system, corpus, out / "work" / f"index-{system}-{'other' if code else 'this'}", code)
+            log(f"  {row[name]['passages']} passages in {row[name]['seconds']:.1f} s: "
+                f"{row[name]['passages'] / row[name]['seconds']:.1f}/s")
         rounds.append(row)
+        (out / "rounds.json").write_text(json.dumps(rounds, indent=2), encoding="utf-8")  # kept if a later round fails
     names = list(rounds[0])
     result = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "corpus": str(corpus),
               "passages": rounds[0][names[0]]["passages"], "rounds": rounds,

