@@ -104,6 +104,7 @@ def run(sample: Path, out: Path, runs: int, passages: int | None, compare: Path 
     out.mkdir(parents=True, exist_ok=True)
     corpus = make_corpus(sample, out / "work", passages)
     systems = [("guidekb", None), ("plain", None)] + ([("guidekb", compare)] if compare else [])
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rounds = []
     for r in range(runs):
         row = {}
@@ -116,7 +117,7 @@ def run(sample: Path, out: Path, runs: int, passages: int | None, compare: Path 
         rounds.append(row)
         (out / "rounds.json").write_text(json.dumps(rounds, indent=2), encoding="utf-8")  # kept if a later round fails
     names = list(rounds[0])
-    result = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "corpus": str(corpus),
+    result = {"started": started, "ended": time.strftime("%H:%M UTC", time.gmtime()), "corpus": str(corpus),
               "passages": rounds[0][names[0]]["passages"], "rounds": rounds,
               "per_second": {n: statistics.median(r[n]["passages"] / r[n]["seconds"] for r in rounds) for n in names}}
     plain = result["per_second"]["plain"]
@@ -135,7 +136,7 @@ def run(sample: Path, out: Path, runs: int, passages: int | None, compare: Path 
 def format_result(result: dict) -> str:
     names = list(result["rounds"][0])
     lines = [f"End-to-end build, {result['passages']} passages ({result['corpus']}), {len(result['rounds'])} rounds "
-             f"from {result['started']}; passages/s, median of the rounds", "",
+             f"{result['started']} to {result.get('ended', '?')}; passages/s, median of the rounds", "",
              "| system | " + " | ".join(f"round {i + 1}" for i in range(len(result["rounds"]))) + " | median | vs plain |",
              "|---|" + "---|" * (len(result["rounds"]) + 2)]
     for n in names:

@@ -22,7 +22,7 @@ def test_both_systems_build_the_same_passages(tmp_path):
 def test_the_report_gives_each_round_the_medians_and_the_ratio():
     rounds = [{"guidekb": {"passages": 100, "seconds": 4.0}, "plain": {"passages": 100, "seconds": 1.0}},
               {"guidekb": {"passages": 100, "seconds": 5.0}, "plain": {"passages": 100, "seconds": 2.0}}]
-    result = {"started": "2026-12-02 15:00 UTC", "corpus": "c", "passages": 100, "rounds": rounds,
+    result = {"started": "2026-12-02 15:00 UTC", "ended": "15:10 UTC", "corpus": "c", "passages": 100, "rounds": rounds,
               "per_second": {"guidekb": 22.5, "plain": 75.0}, "ratio_to_plain": {"guidekb": 0.3, "plain": 1.0}}
     table = format_result(result)
     assert "| guidekb | 25.0 | 20.0 | 22.5 | 0.30 |" in table and "| plain | 100.0 | 50.0 | 75.0 | 1.00 |" in table

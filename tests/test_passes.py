@@ -67,6 +67,12 @@ def test_blocks_of_passages_are_joined_in_order(onnx, monkeypatch):
     blocks = embed_passages_for_build(onnx, CONTEXTS * 3, texts, [spans_of(t) for t in texts], bare=True)
     for a, b in ((whole.context, blocks.context), (whole.bare, blocks.bare), (whole.units, blocks.units)):
         assert cosines(a, b).min() > 0.9999
+    once = embed_passages_for_build(onnx, CONTEXTS, TEXTS, [spans_of(t) for t in TEXTS], bare=True)
+    # a text repeated is embedded once and given to every passage holding it, units and latent terms included
+    assert len(whole.units) == 3 * len(once.units) and whole.latent.shape[0] == 3 * len(TEXTS)
+    assert cosines(whole.units, np.concatenate([once.units] * 3)).min() > 0.9999
+    assert cosines(whole.bare, np.concatenate([once.bare] * 3)).min() > 0.9999
+    assert (whole.latent[len(TEXTS):2 * len(TEXTS)] != once.latent).nnz == 0
 
 
 def test_an_embedder_without_token_states_runs_each_pass():
