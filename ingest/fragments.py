@@ -23,14 +23,14 @@ def text_fragment_url(page_url: str, text: str | tuple[str, str]) -> str:
     if isinstance(text, tuple):
         first, last = (part.replace("\u00a0", " ").split() for part in text)
         if first and last:
-            return f"{base}#:~:text={_encode(first[:EDGE_WORDS])},{_encode(last[-EDGE_WORDS:])}"
+            return f"{base}{DIRECTIVE}{_encode(first[:EDGE_WORDS])},{_encode(last[-EDGE_WORDS:])}"
         text = " ".join(text)
     words = text.replace("\u00a0", " ").split()
     if not words:
         return base
     if len(words) <= 2 * EDGE_WORDS:
-        return f"{base}#:~:text={_encode(words)}"
-    return f"{base}#:~:text={_encode(words[:EDGE_WORDS])},{_encode(words[-EDGE_WORDS:])}"
+        return f"{base}{DIRECTIVE}{_encode(words)}"
+    return f"{base}{DIRECTIVE}{_encode(words[:EDGE_WORDS])},{_encode(words[-EDGE_WORDS:])}"
 
 
 def _readable_part(part: str) -> str:
