@@ -18,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Sequence
 
-from index.align_eval import Group, group_correct
+from index.crosslang.align_eval import Group, group_correct
 
 from .guide_sample import DEFAULT_SAMPLE
 

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 def _child(system: str, corpus: Path, index: Path) -> dict:
     """One timed build in this process (run as a child: `python benchmarks/build_speed.py --child ...`)."""
     from ingest import corpus_passages, load_corpus
-    from index.embed import load_embedder
+    from index.embedding import load_embedder
     from index.settings import build_settings
 
     settings = build_settings(corpus_dir=corpus, index_dir=index)
@@ -59,9 +59,9 @@ def _child(system: str, corpus: Path, index: Path) -> dict:
         assert faiss.read_index(str(index / "dense.faiss")).ntotal == len(passages)
         count = len(passages)
     else:
-        from index.build import build_index
+        from index.storage.build import build_index
         from index.engine import LoadedIndex
-        from index.store import current_build
+        from index.storage.store import current_build
 
         report = build_index(settings, embedder, documents=load_corpus(corpus), incremental=False)
         loaded = LoadedIndex.load(current_build(index))

@@ -38,8 +38,8 @@ def open_sample(out: Path, mode: str = "crawl", sample: Path = DEFAULT_SAMPLE, e
 
 def alignment_report(engine, sample: Path = DEFAULT_SAMPLE) -> dict:
     """Accuracy of the engine's stored alignments against the sample's block-order gold."""
-    from index.align_eval import predicted_groups
-    from index.store import ALIGNMENTS
+    from index.crosslang.align_eval import predicted_groups
+    from index.storage.store import ALIGNMENTS
 
     from .align_sample import accuracy_by_kind, misaligned, sample_gold
 

@@ -1,6 +1,6 @@
 """FAISS index type by measurement: exact fp32 Flat, the fp16 Flat scan and HNSW on the same fp32 vectors.
 
-The build picks its type with `index.dense.index_kind`; this measures every candidate so the choice can be checked.
+The build picks its type with `index.retrieval.dense.index_kind`; this measures every candidate so the choice can be checked.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def compare(vectors: np.ndarray, queries: np.ndarray, group: int | None = None, 
     """
     import faiss
 
-    from index.dense import FLAT, FP16, DenseIndex, index_kind
+    from index.retrieval.dense import FLAT, FP16, DenseIndex, index_kind
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     queries = np.ascontiguousarray(queries, dtype=np.float32)

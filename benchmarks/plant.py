@@ -3,7 +3,7 @@ one language version by a script with a fixed seed, and the consistency check's 
 
 A plant changes one figure of one block (paragraph, bullet or table row) of one page version: a number (amount,
 date, time, duration, age, count, year, percentage) written in digits or as a word, or a country dropped from
-or added to a list. The planter reads figures with its own small rules, not with index/figures.py, so what the
+or added to a list. The planter reads figures with its own small rules, not with index/crosslang/figures.py, so what the
 check cannot read is planted as well. Not planted: headings (never passages), ordinals ("14th", "14-ия"), codes
 glued to letters ("KA220"). Gold: every (page, language, block) whose clause differs from English; a plant in
 English makes its block differ in every other language version of the page. Blocks that differ in the sample

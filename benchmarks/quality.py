@@ -20,9 +20,9 @@ def rank_bm25_result(engine, questions: Sequence) -> dict:
     """rank_bm25's BM25Okapi over the same analysed terms as bm25s (same k1, b), so only the library differs."""
     from rank_bm25 import BM25Okapi
 
-    from index.analyze import analyze
+    from index.retrieval.analyze import analyze
     from index.evaluate import first_relevant_rank, metrics
-    from index.languages import UNDETERMINED, detect_language
+    from ingest.languages import UNDETERMINED, detect_language
 
     passages = engine.index.passages
     bm25 = BM25Okapi([analyze(p.embedding_text(), p.language) for p in passages], k1=1.2, b=0.75)

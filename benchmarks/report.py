@@ -46,7 +46,7 @@ def write_report(results: dict, path: Path) -> None:
              "latent-term and highlight vectors plus Gaussian noise (expected norm "
              f"{results['config']['noise']}), renormalised; mean cosine to the seed vector "
              f"{_f(sizes[0]['build']['mean_cosine_to_seed'], 3) if sizes else 'n/a'}. The files are the format "
-             "`index/build.py` writes, so `SearchEngine.open`, `guidekb ask` and `guidekb serve` read them "
+             "`index/storage/build.py` writes, so `SearchEngine.open`, `guidekb ask` and `guidekb serve` read them "
              "unchanged. Latency, memory and FAISS figures at scale are therefore real measurements on synthetic "
              "data; quality is measured only on the real page. Near-duplicate clusters (each seed passage has "
              "`copies` noisy twins) make HNSW recall here a harder case than distinct real passages would be.", ""]
@@ -149,7 +149,7 @@ def write_report(results: dict, path: Path) -> None:
 
     lines += _build_speed_lines(results.get("build_speed"))
     lines += ["## FAISS index type", "",
-              "The build chooses the type by size (`index/dense.py`: exact fp32 `IndexFlatIP` below 10,000 vectors, "
+              "The build chooses the type by size (`index/retrieval/dense.py`: exact fp32 `IndexFlatIP` below 10,000 vectors, "
               "the same exhaustive scan over fp16-stored vectors, `IndexScalarQuantizer` QT_fp16, from there on; "
               "recorded as `dense_index` in the manifest). Every type on the same fp32 vectors, the real query vectors "
               "of the evaluation questions, one query per call with k = 50 candidates as the engine asks; recall "

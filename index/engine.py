@@ -12,29 +12,29 @@ import numpy as np
 
 from ingest import GuidekbError, Passage, load_corpus
 from ingest.editions import normalise_edition
+from ingest.languages import UNDETERMINED, check_language, detect_language
 from ingest.outdated import english_url
 
-from .align import page_key
-from .build import build_index, corpus_fingerprint
 from .citation import WEB_EDITION, citation_for
-from .counterparts import PREVAILING, Counterpart, Counterparts
-from .dense import DenseIndex
-from .embed import Embedder, configure_openmp, load_embedder
-from .first_stage import FirstStage, VectorRetrieval, top
-from .fusion import FUSERS, clause_evidence, page_evidence
-from .glossary import Glossary, expand_query
-from .highlight import best_unit
-from .intent import asks_who, names_actor
-from .languages import UNDETERMINED, check_language, detect_language
-from .latent import LatentIndex
-from .lexical import LexicalIndex
+from .crosslang.align import page_key
+from .crosslang.counterparts import PREVAILING, Counterpart, Counterparts
+from .crosslang.glossary import Glossary, expand_query
+from .embedding import Embedder, configure_openmp, load_embedder
+from .ranking.fusion import FUSERS, clause_evidence, page_evidence
+from .ranking.highlight import best_unit
+from .ranking.intent import asks_who, names_actor
 from .register import AnswerFinder, Register
 from .register.store import load_register
 from .results import (ConsistencyIssue, ConsistencyReport, FigureDifference, Hit, PassageRecord, SearchResponse, Translation,
                       TranslationsResponse)
+from .retrieval.dense import DenseIndex
+from .retrieval.first_stage import FirstStage, VectorRetrieval, top
+from .retrieval.latent import LatentIndex
+from .retrieval.lexical import LexicalIndex
 from .settings import Settings
-from .store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,
-                    current_build, read_manifest)
+from .storage.build import build_index, corpus_fingerprint
+from .storage.store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,
+                            current_build, read_manifest)
 
 _build_lock = threading.Lock()
 log = logging.getLogger("guidekb")
@@ -352,7 +352,7 @@ class SearchEngine:
         """Aligned clauses whose figures (amounts, percentages, dates, durations, ages, counts, countries) differ
         from the reference language's (English by default: it prevails), for `languages` (default: all others);
         grouped by page, in page order."""
-        from .consistency import check_pairs, clause_pairs
+        from .crosslang.consistency import check_pairs, clause_pairs
 
         reference = check_language(reference)
         wanted = sorted({check_language(c) for c in languages} if languages else set(self._languages))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ingest.errors import GuidekbError
 
-from .embed import DEFAULT_MODEL, E5_BACKENDS, valid_device
-from .fusion import FUSERS
+from .embedding import DEFAULT_MODEL, E5_BACKENDS, valid_device
+from .ranking.fusion import FUSERS
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

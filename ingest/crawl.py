@@ -163,7 +163,7 @@ class Crawler:
     def __init__(self, corpus_dir: Path, languages: list[str], base_url: str = DEFAULT_BASE, max_pages: int = 5000,
                  log: Callable[[str], None] = lambda _: None,
                  progress: Callable[[int, str], None] | None = None, **client_options):
-        from index.languages import check_language
+        from .languages import check_language
 
         if not languages:
             raise GuidekbError("bad_input", "--languages names no language: pass e.g. --languages bg,en,de")

@@ -249,7 +249,7 @@ def _visible_text(soup) -> str:
 
 def url_language(url: str) -> str | None:
     """Language of an official guide URL: /bg/programme-guide/... is Bulgarian; English pages have no prefix."""
-    from index.languages import EU_LANGUAGES
+    from .languages import EU_LANGUAGES
 
     parts = [p for p in urlparse(url).path.split("/") if p]
     if parts and parts[0].lower() in EU_LANGUAGES:

@@ -48,7 +48,7 @@ def file_format(path: Path, data: bytes) -> str:
 
 def settle_language(name: str, text: str, **claims: str | None) -> str:
     """The page's language: every claim (lang attribute, URL, --language) and the text itself must agree."""
-    from index.languages import UNDETERMINED, check_language, detect_language
+    from .languages import UNDETERMINED, check_language, detect_language
 
     said = {source: check_language(code) for source, code in claims.items() if code}
     detected = detect_language(text)

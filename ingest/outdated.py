@@ -82,7 +82,7 @@ def document_links(soup, notice=None) -> list[tuple[str, str | None]]:
 
 def link_language(href: str, hreflang: str | None) -> str:
     """hreflang, else a _xx.pdf file name, else the path's language prefix (none: English, as on the site)."""
-    from index.languages import EU_LANGUAGES
+    from .languages import EU_LANGUAGES
 
     if hreflang:
         return hreflang.split("-")[0].lower()
@@ -95,7 +95,7 @@ def link_language(href: str, hreflang: str | None) -> str:
 
 def english_url(url: str) -> str:
     """The English page: the same path without the language prefix (slugs are English in every language)."""
-    from index.languages import EU_LANGUAGES
+    from .languages import EU_LANGUAGES
 
     parts = urlparse(url)
     segments = parts.path.split("/")

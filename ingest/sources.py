@@ -130,7 +130,7 @@ def _load_one(record: Path) -> SourceDocument:
 
 def _page_language(record: Path, code: str) -> str:
     """The record's language as every later step spells it (lower case), or an error naming the record."""
-    from index.languages import EU_LANGUAGES
+    from .languages import EU_LANGUAGES
 
     language = code.strip().lower()
     if language not in EU_LANGUAGES:

@@ -28,7 +28,7 @@ def format_action(a) -> str:
 def cmd_actions(args) -> None:
     from index.register.service import list_actions
 
-    from .cli import _emit_json, _open_engine
+    from .cli_common import _emit_json, _open_engine
 
     records = list_actions(_open_engine(args), args.lang)
     if args.json:
@@ -42,7 +42,7 @@ def cmd_actions(args) -> None:
 def cmd_deadlines(args) -> None:
     from index.register.service import calendar, list_actions
 
-    from .cli import _open_engine
+    from .cli_common import _open_engine
 
     engine = _open_engine(args)
     if args.ics:

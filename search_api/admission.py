@@ -1,7 +1,7 @@
 """Admission of searches by cost, not by count: a long question weighs more, and long ones cannot fill the server.
 
 A search's cost is its two model passes, about linear in the question's tokens up to the 128 the model reads
-(index/e5_fast.py MAX_QUERY_TOKENS): measured here, a question of 128 tokens costs 6 to 7 times one of 16. A
+(index/embedding/e5_fast.py MAX_QUERY_TOKENS): measured here, a question of 128 tokens costs 6 to 7 times one of 16. A
 question weighs one unit per 100 characters (at most 8); at most `capacity` units run at once, and questions
 heavier than one unit together hold at most `heavy_share` of them, so short questions always find room while
 long ones wait. A search that finds no room within `max_wait` seconds is shed with 503 and Retry-After.

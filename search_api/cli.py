@@ -5,42 +5,16 @@ Heavy modules (index, faiss, the model) are imported inside the subcommands, so 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
 import textwrap
 from pathlib import Path
 
+from .cli_common import _emit_json, _log, _open_engine, _settings
+
 # private-use sentinels around the highlight, replaced after wrapping (the text itself may hold » or «)
 _HL_OPEN, _HL_CLOSE = "\ue000", "\ue001"
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _emit_json(obj) -> None:
-    data = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
-    buffer = getattr(sys.stdout, "buffer", None)
-    if buffer is not None:  # UTF-8 whatever the locale says
-        sys.stdout.flush()
-        buffer.write(data.encode("utf-8"))
-        buffer.flush()
-    else:
-        sys.stdout.write(data)
-
-
-def _settings(args):
-    from index import build_settings
-
-    return build_settings(corpus_dir=args.corpus, index_dir=args.index, model=args.model)
-
-
-def _open_engine(args):
-    from index import SearchEngine
-
-    return SearchEngine.open(_settings(args), log=_log)
 
 
 # -- formatting ----------------------------------------------------------------------------------------
@@ -128,7 +102,7 @@ def format_misses(result: dict) -> str:
 
 # -- subcommands ---------------------------------------------------------------------------------------
 def cmd_build(args) -> None:
-    from index.build import build_index
+    from index.storage.build import build_index
 
     report = build_index(_settings(args), log=_log, incremental=not args.full)
     if args.json:
@@ -265,7 +239,7 @@ def cmd_eval(args) -> None:
     from ingest import GuidekbError
     from index import SearchEngine
     from index.evaluate import ABLATIONS, evaluate, questions_for
-    from index.fusion import FUSERS
+    from index.ranking.fusion import FUSERS
 
     if args.sample is not None:
         return _eval_sample(args)

@@ -1,7 +1,7 @@
 """Request parameters -> the engine's search arguments: language and edition filters, language preferences."""
 from __future__ import annotations
 
-from index.languages import check_language
+from ingest.languages import check_language
 from index.results import SearchResponse
 
 ORIGINAL = "original"  # prefer=original: passages in the language they ranked in

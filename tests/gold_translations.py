@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from conftest import TRANSLATIONS, copy_multilingual_corpus
-from index.align_eval import resolve_gold
+from index.crosslang.align_eval import resolve_gold
 from ingest import corpus_passages, load_corpus
 
 

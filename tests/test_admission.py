@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from index.e5_fast import MAX_QUERY_TOKENS
-from index.first_stage import query_latent_terms
+from index.embedding.e5_fast import MAX_QUERY_TOKENS
+from index.retrieval.first_stage import query_latent_terms
 from search_api.admission import MAX_WEIGHT, Admission, weight
 from search_api.app import create_app
 from test_error_shape import assert_error_shape

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.align import align_corpus, align_pages, align_sequences, continues_block, page_key
-from index.counterparts import Counterparts
+from index.crosslang.align import align_corpus, align_pages, align_sequences, continues_block, page_key
+from index.crosslang.counterparts import Counterparts
 
 
 @pytest.mark.parametrize("url, key", [

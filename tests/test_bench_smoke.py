@@ -97,7 +97,7 @@ def test_latency_and_throughput_are_measured(bench):
 def test_every_e5_backend_is_measured_side_by_side(bench):
     out, results = bench
     report = (out / "report.md").read_text(encoding="utf-8")
-    from index.embed import E5_BACKENDS
+    from index.embedding import E5_BACKENDS
 
     assert set(results["backends"]) == set(E5_BACKENDS)
     for name, b in results["backends"].items():

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_corpus
-from index import SearchEngine, build_settings, store
-from index.build import build_index
+from index import SearchEngine, build_settings
+from index.storage import store
+from index.storage.build import build_index
 from ingest import GuidekbError, load_corpus
 from test_cli import guidekb, text
 
@@ -78,7 +79,7 @@ def test_a_corpus_without_words_is_an_error_not_a_traceback(tmp_path, page, comm
 HOLD_STAGING = """
 import sys, time
 from pathlib import Path
-from index import store
+from index.storage import store
 with store.staging_dir(Path(sys.argv[1])) as folder:
     print(folder, flush=True)
     time.sleep(600)

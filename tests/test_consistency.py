@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from index.consistency import AlignedPair, Side, check_pairs, compare
-from index.figures import extract_figures
+from index.crosslang.consistency import AlignedPair, Side, check_pairs, compare
+from index.crosslang.figures import extract_figures
 
 from gold_translations import load_gold_groups
 
@@ -314,8 +314,8 @@ def _passage(pid, language, text, start, kind="paragraph", context=""):
 
 def test_a_clause_is_compared_whole_when_the_chunker_cut_a_figure_into_the_next_piece():
     """Test text: English keeps "EUR 2.2 billion" in its second piece, Bulgarian cut "2,2 млрд." / "EUR" apart."""
-    from index.consistency import clause_pairs
-    from index.counterparts import Counterparts
+    from index.crosslang.consistency import clause_pairs
+    from index.crosslang.counterparts import Counterparts
 
     en1 = _passage("en1", "en", "The budget is EUR 26.2 billion for 2021 to 2027.", 0)
     en2 = _passage("en2", "en", "It is complemented by about EUR 2.2 billion.", en1.end + 1, context="The budget is EUR 26.2 billion for 2021 to 2027.")

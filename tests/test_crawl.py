@@ -154,8 +154,8 @@ def run_crawl(site, corpus: Path, **options):
 def history(site, tmp_path_factory):
     """Crawl, build, crawl again, build again, change a page and remove one, crawl and build: what each step did."""
     from index import build_settings
-    from index.build import build_index
-    from index.embed import load_embedder
+    from index.storage.build import build_index
+    from index.embedding import load_embedder
 
     corpus = tmp_path_factory.mktemp("crawl") / "corpus"
     settings = build_settings(corpus_dir=corpus)
@@ -183,7 +183,7 @@ def history(site, tmp_path_factory):
 
 
 def _manifest(settings) -> dict:
-    from index.store import current_build, read_manifest
+    from index.storage.store import current_build, read_manifest
 
     return read_manifest(current_build(settings.resolved_index_dir))
 
@@ -256,7 +256,7 @@ def test_incremental_build_equals_full_build(history):
     from scipy.sparse import load_npz
 
     from index import SearchEngine
-    from index.store import current_build
+    from index.storage.store import current_build
 
     inc = current_build(history["settings"].resolved_index_dir)
     full = current_build(history["full_settings"].resolved_index_dir)
@@ -348,8 +348,8 @@ def test_a_page_saved_by_hand_is_never_overwritten(site, tmp_path):
 @pytest.mark.parametrize("change", ["damaged vectors", "other bare_weight"])
 def test_vectors_are_not_reused_from_a_damaged_or_different_build(history, tmp_path, change):
     from index import build_settings
-    from index.build import build_index
-    from index.store import current_build
+    from index.storage.build import build_index
+    from index.storage.store import current_build
 
     corpus = tmp_path / "corpus"
     shutil.copytree(history["corpus"], corpus, symlinks=True)

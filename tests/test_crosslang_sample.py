@@ -15,8 +15,8 @@ from benchmarks.align_sample import accuracy_by_kind, page_gold, sample_gold
 from benchmarks.guide_sample import DEFAULT_SAMPLE, render
 from benchmarks.plant import plant_copy, planted_gold, reported_blocks, score
 from index import SearchEngine, build_settings
-from index.align_eval import predicted_groups
-from index.store import ALIGNMENTS
+from index.crosslang.align_eval import predicted_groups
+from index.storage.store import ALIGNMENTS
 from ingest.sources import guide_page
 
 pytestmark = pytest.mark.slow

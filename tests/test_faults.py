@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from index import SearchEngine, build_settings
 from index.engine import LoadedIndex
-from index.store import current_build
+from index.storage.store import current_build
 from search_api.app import create_app
 from server_utils import add_page_copy, clone_corpus, free_port, guidekb_command
 
@@ -120,7 +120,7 @@ class HalfBrokenEmbedder:
 
 @pytest.mark.parametrize("broken", ["dense", "latent"])
 def test_either_model_pass_failing_degrades_search_and_caches_nothing(engine, broken):
-    """The two passes run side by side (index/first_stage.py): a failure on either side is the model failing."""
+    """The two passes run side by side (index/retrieval/first_stage.py): a failure on either side is the model failing."""
     half = SearchEngine(engine.index, HalfBrokenEmbedder(engine.embedder, broken), engine.settings)
     response = half.search(BG_Q, k=5)
     assert response.degraded is True

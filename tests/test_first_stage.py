@@ -1,9 +1,9 @@
-"""index/first_stage.py: the two vector retrievers, each started as soon as its own model pass ends."""
+"""index/retrieval/first_stage.py: the two vector retrievers, each started as soon as its own model pass ends."""
 from __future__ import annotations
 
 import numpy as np
 
-from index.first_stage import VectorRetrieval, top
+from index.retrieval.first_stage import VectorRetrieval, top
 
 Q = "who manages capacity building in youth?"
 
@@ -52,7 +52,7 @@ def _best_values(scores, n):
 
 
 def test_top_over_a_large_array_takes_the_n_highest_scores_whatever_their_spread():
-    from index.first_stage import SAMPLED_FROM, _top_above_sample
+    from index.retrieval.first_stage import SAMPLED_FROM, _top_above_sample
 
     rng = np.random.default_rng(7)
     size = 100_045
@@ -79,7 +79,7 @@ def test_top_over_a_large_array_takes_the_n_highest_scores_whatever_their_spread
 
 
 def test_top_falls_back_to_a_full_partition_when_the_sample_cannot_decide():
-    from index.first_stage import _top_above_sample
+    from index.retrieval.first_stage import _top_above_sample
 
     scores = np.full(20_000, np.nan, np.float32)
     scores[:10] = np.arange(10)

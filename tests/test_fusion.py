@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.fusion import FUSERS, max_normalised, rrf, weighted_sum
+from index.ranking.fusion import FUSERS, max_normalised, rrf, weighted_sum
 
 SIGNALS = {
     "dense": {0: 0.80, 1: 0.78, 2: 0.60},
@@ -42,7 +42,7 @@ def test_single_signal_rankers_and_empty_input():
 
 
 def test_page_evidence_gives_every_candidate_its_pages_best_score_in_any_language():
-    from index.fusion import page_evidence
+    from index.ranking.fusion import page_evidence
 
     # rows 0-2 are one page (0 and 1 in one language, 2 in another), row 3 another page
     scores = {0: 0.2, 1: 0.5, 2: 0.7, 3: 0.6}
@@ -51,7 +51,7 @@ def test_page_evidence_gives_every_candidate_its_pages_best_score_in_any_languag
 
 
 def test_clause_evidence_is_the_mean_over_a_clauses_versions_and_a_lone_passage_keeps_its_own():
-    from index.fusion import clause_evidence
+    from index.ranking.fusion import clause_evidence
 
     # row 0 is one clause in three languages (rows 0, 4, 5), row 1 has one counterpart (row 6), row 2 none
     scores = {0: 0.9, 1: 0.6, 2: 0.5, 4: 0.6, 5: 0.6, 6: 0.8}

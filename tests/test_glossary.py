@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from index.glossary import Glossary, expand_query, mine_glossary
+from index.crosslang.glossary import Glossary, expand_query, mine_glossary
 
 from gold_translations import load_gold_groups
 

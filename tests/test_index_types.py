@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy.sparse import random as sparse_random
 
-from index.dense import FLAT, FP16, FP16_FROM, DenseIndex, index_kind
-from index.latent import LatentIndex
+from index.retrieval.dense import FLAT, FP16, FP16_FROM, DenseIndex, index_kind
+from index.retrieval.latent import LatentIndex
 
 
 def _unit_rows(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.intent import asks_who, names_actor
+from index.ranking.intent import asks_who, names_actor
 
 
 @pytest.mark.parametrize("question, language", [

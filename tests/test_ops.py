@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index import SearchEngine, build_settings
-from index.build import build_index
+from index.storage.build import build_index
 from search_api.app import create_app
 from server_utils import clone_corpus, guidekb_command
 from test_error_shape import assert_error_shape

@@ -6,10 +6,10 @@ import io
 import numpy as np
 import pytest
 
-from index.embed import load_embedder
-from index.highlight import best_unit, highlight_units
-from index.passes import (TerminalProgress, embed_passages_for_build, format_progress, token_states_available,
-                          unit_token_ranges)
+from index.embedding import load_embedder
+from index.ranking.highlight import best_unit, highlight_units
+from index.storage.passes import (TerminalProgress, embed_passages_for_build, format_progress, token_states_available,
+                                  unit_token_ranges)
 
 TEXTS = [
     "Applications are submitted online. The deadline is 5 March at 12:00 Brussels time.",
@@ -59,7 +59,7 @@ def test_a_question_picks_the_sentence_that_answers_it(onnx):
 
 
 def test_blocks_of_passages_are_joined_in_order(onnx, monkeypatch):
-    import index.passes as passes
+    import index.storage.passes as passes
 
     texts = TEXTS * 3
     whole = embed_passages_for_build(onnx, CONTEXTS * 3, texts, [spans_of(t) for t in texts], bare=True)

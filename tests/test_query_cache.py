@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from index import SearchEngine
-from index.first_stage import VectorRetrieval
-from index.query_cache import QueryCache, question_key
+from index.retrieval.first_stage import VectorRetrieval
+from index.retrieval.query_cache import QueryCache, question_key
 
 Q = "who manages capacity building in youth?"
 

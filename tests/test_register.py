@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.guide_sample import DEFAULT_SAMPLE, render, text_corpus
-from index.counterparts import Counterparts
+from index.crosslang.counterparts import Counterparts
 from index.register import build_register, safe_register
 from index.register.ics import deadlines_ics
 from ingest import load_corpus

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from index.store import current_build
+from index.storage.store import current_build
 from server_utils import add_page_copy, clone_corpus, guidekb_command, running_server
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

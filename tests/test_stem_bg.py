@@ -1,7 +1,7 @@
-"""Savoy's light Bulgarian stemmer (index/stem_bg.py) must behave exactly like Lucene's BulgarianStemmer."""
+"""Savoy's light Bulgarian stemmer (index/retrieval/stem_bg.py) must behave exactly like Lucene's BulgarianStemmer."""
 import pytest
 
-from index.stem_bg import stem, stem_words
+from index.retrieval.stem_bg import stem, stem_words
 
 # Lucene's own expectations: TestBulgarianStemmer and TestBulgarianAnalyzer (lower-cased, one word each).
 LUCENE = {

@@ -14,13 +14,13 @@ import pytest
 
 from conftest import copy_corpus
 from index import SearchEngine, build_settings
-from index import writer as writer_module
+from index.storage import writer as writer_module
 from index import engine as engine_module
-from index import store
-from index.build import build_index, corpus_fingerprint
-from index.store import PASSAGES, UNIT_VECTORS, VECTORS
-from index.embed import DEFAULT_MODEL, load_embedder
-from index.store import CURRENT, FORMAT_VERSION, MANIFEST, current_build, file_sha256, read_manifest
+from index.storage import store
+from index.storage.build import build_index, corpus_fingerprint
+from index.storage.store import PASSAGES, UNIT_VECTORS, VECTORS
+from index.embedding import DEFAULT_MODEL, load_embedder
+from index.storage.store import CURRENT, FORMAT_VERSION, MANIFEST, current_build, file_sha256, read_manifest
 from ingest import GuidekbError, corpus_hash, corpus_passages, load_corpus
 
 SEED = "000_edeb0adc036bf658"

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from conftest import DATA, TRANSLATIONS
 from index import SearchEngine, build_settings
-from index.align_eval import accuracy, gold_groups, predicted_groups, resolve_gold
-from index.build import build_index
-from index.store import ALIGNMENTS, current_build, read_manifest
+from index.crosslang.align_eval import accuracy, gold_groups, predicted_groups, resolve_gold
+from index.storage.build import build_index
+from index.storage.store import ALIGNMENTS, current_build, read_manifest
 from search_api.app import create_app
 
 pytestmark = pytest.mark.slow  # builds a second index (four languages)

@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..counterparts import PREVAILING
+from ..crosslang.counterparts import PREVAILING
 from ..results import ActionRef, DirectAnswer
 from .models import ActionRecord, Register
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..figure_lexicon import fold
-from ..figures import Figure, extract_figures
+from ..crosslang.figure_lexicon import fold
+from ..crosslang.figures import Figure, extract_figures
 from .models import Ages, ApplyTo, Body, Duration, Partners
 
 # English row labels (folded, matched as the start of the label) -> field. The guide writes them alike on every

@@ -9,9 +9,9 @@ from typing import Sequence
 from ingest import Passage
 from ingest.sources import guide_page
 
-from ..align import continues_block, page_key
 from ..citation import citation_for
-from ..counterparts import PREVAILING, Counterparts
+from ..crosslang.align import continues_block, page_key
+from ..crosslang.counterparts import PREVAILING, Counterparts
 from .fields import (bodies_in, brussels_time, deadline_spans, english_field, fallback_field, is_funding_section, label_and_value,
                      read_ages, read_amounts, read_apply_to, read_duration, read_partners)
 from .models import FIELDS, ActionRecord, Deadline, Difference, GrantItem, Register, Source

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ingest import GuidekbError
+from ingest.languages import check_language
 
-from ..languages import check_language
 from .ics import deadlines_ics
 from .models import ActionRecord, Register
 from .store import EMPTY

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from ingest import Passage
 
-from ..counterparts import Counterparts
+from ..crosslang.counterparts import Counterparts
 from .models import Register
 from .read import REGISTER_FILE, REGISTER_VERSION, safe_register
 

@@ -17,7 +17,7 @@ from collections import Counter
 from itertools import combinations
 from pathlib import Path
 
-from index.align_eval import locate_quotes, read_gold
+from index.crosslang.align_eval import locate_quotes, read_gold
 from ingest import GuidekbError, corpus_passages, load_corpus
 
 HERE = Path(__file__).resolve().parent

@@ -11,13 +11,13 @@ import numpy as np
 from ingest import GuidekbError, Passage, SourceDocument, corpus_hash, corpus_passages, load_corpus
 from ingest.passages import CHUNKER_VERSION
 
-from .align import ALIGNER_VERSION
-from .analyze import analyze
-from .embed import Embedder, has_latent_terms, load_embedder
-from .highlight import highlight_units
+from ..crosslang.align import ALIGNER_VERSION
+from ..embedding import Embedder, has_latent_terms, load_embedder
+from ..ranking.highlight import highlight_units
+from ..retrieval.analyze import analyze
+from ..settings import Settings
 from .passes import PASSES_VERSION, PassageVectors, TerminalProgress, embed_passages_for_build
 from .reuse import PreviousVectors, assemble_rows, key, previous_unit_rows, previous_vectors
-from .settings import Settings
 from .writer import write_build
 
 

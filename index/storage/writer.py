@@ -12,13 +12,13 @@ import numpy as np
 
 from ingest import Passage
 
-from .align import ALIGNER_VERSION, align_corpus, continues_block
-from .counterparts import PREVAILING, Counterparts
-from .dense import DenseIndex
-from .glossary import mine_glossary
-from .latent import LatentIndex
-from .lexical import LexicalIndex
-from .register import REGISTER_FILE, safe_register
+from ..crosslang.align import ALIGNER_VERSION, align_corpus, continues_block
+from ..crosslang.counterparts import PREVAILING, Counterparts
+from ..crosslang.glossary import mine_glossary
+from ..register import REGISTER_FILE, safe_register
+from ..retrieval.dense import DenseIndex
+from ..retrieval.latent import LatentIndex
+from ..retrieval.lexical import LexicalIndex
 from .store import (ALIGNMENTS, BM25_DIR, GLOSSARY, LATENT, PASSAGES, UNIT_LATENT, UNIT_VECTORS, UNITS, VECTORS,
                     commit_build, staging_dir)
 
@@ -66,7 +66,7 @@ def write_build(index_dir: Path, passages: list[Passage], vectors: np.ndarray, l
             for p in passages:
                 fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         step("passages_jsonl")
-        dense = DenseIndex.build(vectors)  # its FAISS type chosen by size (index/dense.py)
+        dense = DenseIndex.build(vectors)  # its FAISS type chosen by size (index/retrieval/dense.py)
         dense.save(build_dir / VECTORS)
         step("faiss")
         if latent is not None:

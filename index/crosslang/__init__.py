@@ -1,0 +1,1 @@
+"""The same clause across languages: alignment, counterparts, glossary, figures and the consistency check."""
