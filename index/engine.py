@@ -375,6 +375,7 @@ class SearchEngine:
         m = self.index.manifest
         return {"model": m["model"]["name"], "passages": m["passage_count"], "languages": m["languages"],
                 "built_at": m["built_at"], "corpus_hash": m["corpus_hash"],
+                **({"left_out": m["left_out"]} if m.get("left_out") else {}),
                 **({"build": self.index.path.name} if self.index.path else {})}
 
 

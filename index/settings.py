@@ -53,6 +53,10 @@ class Settings:
     page_weight: float = _setting(1.0, "weight of the page's best dense cosine among the candidates (any language)")
     rrf_k: float = _setting(60.0, "reciprocal rank fusion constant (fusion=rrf)")
     bare_weight: float = _setting(0.15, "build: share of the passage-alone vector in its dense vector (the rest: passage in context)")
+    max_page_chars: int = _setting(4_000_000, "build: longest page text indexed, in characters; a longer page is left "
+                                   "out with a warning naming it and the rest builds (0: no limit). A guide web page "
+                                   "holds about 10,000, the whole printed guide as one PDF about 1.5 million "
+                                   "(docs/corpus-and-crawling.md)", "GUIDEKB_MAX_PAGE_CHARS")
     swap_confidence: float = _setting(0.8, "show a passage in the preferred language only when its alignment confidence reaches this")
     expand_queries: bool = _setting(True, "add the glossary's forms of the guide terms a question names, in the index's other languages")
     candidates: int = _setting(50, "passages taken from each retriever before fusion")
@@ -101,6 +105,8 @@ def build_settings(**overrides) -> Settings:
             raise GuidekbError("invalid_setting", f"{name} must not be negative")
     if not 0.0 <= settings.bare_weight <= 1.0:
         raise GuidekbError("invalid_setting", "bare_weight must lie between 0 and 1")
+    if settings.max_page_chars < 0:
+        raise GuidekbError("invalid_setting", "max_page_chars must not be negative (0: no limit)")
     for name in ("candidates", "default_k", "max_k", "max_query_chars"):
         if getattr(settings, name) < 1:
             raise GuidekbError("invalid_setting", f"{name} must be at least 1")

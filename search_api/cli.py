@@ -108,18 +108,27 @@ def cmd_build(args) -> None:
     if args.json:
         _emit_json({"index_dir": str(report.index_dir), "passages": report.passages, "languages": report.languages,
                     "embedded": report.embedded, "reused": report.reused,
-                    "embed_seconds": round(report.embed_seconds, 3), "index_seconds": round(report.index_seconds, 3)})
+                    "embed_seconds": round(report.embed_seconds, 3), "index_seconds": round(report.index_seconds, 3),
+                    "left_out": [{"file": page.file, "chars": page.chars} for page in report.left_out]})
         return
     print(f"passages:  {report.passages} ({report.embedded} embedded, {report.reused} reused from the last build)\n"
           f"languages: {', '.join(report.languages)}\nindex:     {report.index_dir}\n"
           f"time:      {report.embed_seconds:.1f}s embedding, {report.index_seconds:.1f}s indexing")
+    for page in report.left_out:
+        print(f"left out:  {page.file} ({page.chars:,} characters, over max_page_chars)")
 
 
 def cmd_ingest(args) -> None:
     from ingest.localfiles import ingest_files
 
-    corpus = _settings(args).corpus_dir
+    from index.storage.build import LeftOut
+
+    settings = _settings(args)
+    corpus = settings.corpus_dir
     done = ingest_files(args.paths, corpus, language=args.language, url=args.url)
+    for c in done:  # said now, not only when a build leaves it out
+        if settings.max_page_chars and len(c.text) > settings.max_page_chars:
+            _log(LeftOut(str(c.path), len(c.text)).warning(settings.max_page_chars, "will be left out of the index"))
     if args.json:
         _emit_json({"corpus": str(corpus), "ingested": [{"file": str(c.path), **c.record} for c in done]})
         return

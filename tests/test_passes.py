@@ -1,15 +1,12 @@
 """What a build embeds per passage: two passes of the bundled model, against the passes they replace."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
 from index.embedding import load_embedder
 from index.ranking.highlight import best_unit, highlight_units
-from index.storage.passes import (TerminalProgress, embed_passages_for_build, format_progress, token_states_available,
-                                  unit_token_ranges)
+from index.storage.passes import embed_passages_for_build, token_states_available, unit_token_ranges
 
 TEXTS = [
     "Applications are submitted online. The deadline is 5 March at 12:00 Brussels time.",
@@ -92,23 +89,3 @@ def test_unit_token_ranges_follow_each_other(onnx, text):
     ranges = unit_token_ranges(tok, text, ids, highlight_units(text))
     assert ranges[0][0] == 0 and ranges[-1][1] == len(ids)
     assert all(a < b for a, b in ranges) and all(r[1] == n[0] for r, n in zip(ranges, ranges[1:]))
-
-
-def test_progress_is_drawn_only_on_a_terminal():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
-    quiet, tty = io.StringIO(), Tty()
-    for stream in (quiet, tty):
-        bar = TerminalProgress(stream=stream, every=0)
-        bar(5, 10)
-        bar(10, 10)
-    assert quiet.getvalue() == ""
-    assert "10/10 passages" in tty.getvalue() and tty.getvalue().endswith("\n")
-
-
-def test_progress_line_says_rate_and_time_left():
-    assert format_progress("embedding", 300, 1800, 5.0, width=10) == (
-        "embedding [#.........] 300/1800 passages  60.0/s  0:25 left")
-    assert "--:-- left" in format_progress("embedding", 0, 10, 0.0)

@@ -18,8 +18,6 @@ passes one by one, each unit embedded alone.
 """
 from __future__ import annotations
 
-import sys
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -263,35 +261,3 @@ def _separate_passes(embedder, context_texts, texts, spans, bare, progress) -> P
     progress(n, n)
     return PassageVectors(context, bare_vectors, passage_latent, units, unit_latent)
 
-
-# ------------------------------------------------------------------------------------------ progress bar
-class TerminalProgress:
-    """`embedding  812/1849 passages  61.2/s  0:17 left` on one line of stderr, only when it is a terminal."""
-
-    def __init__(self, label: str = "embedding", stream=None, every: float = 0.25):
-        self.stream = stream or sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.label, self.every = label, every
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self.last < self.every and done < total:
-            return
-        self.last = now
-        self.stream.write("\r" + format_progress(self.label, done, total, now - self.t0) + "\x1b[K")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def format_progress(label: str, done: int, total: int, seconds: float, width: int = 24) -> str:
-    filled = int(width * done / total) if total else width
-    rate = done / seconds if seconds > 0 else 0.0
-    left = (total - done) / rate if rate > 0 else None
-    eta = "--:--" if left is None else f"{int(left // 60)}:{int(left % 60):02d}"
-    return (f"{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} passages  {rate:.1f}/s  "
-            f"{eta} left")
