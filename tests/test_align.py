@@ -68,6 +68,21 @@ def test_two_to_one_is_found_from_the_other_side_too():
     assert ((3, 4), (3,)) in [(link.a, link.b) for link in links]
 
 
+def test_a_merge_that_reads_like_its_longer_part_is_taken_on_its_lengths_and_a_note_is_still_left_out():
+    """B joins A's blocks 2 and 3 into one (its embedding mostly block 3's, as a merged bullet often reads), and
+    adds a note after block 4: the merged cosine is below block 3's alone, but the lengths say 2:1."""
+    c = clauses(8, seed=31)
+    note = clauses(1, seed=32)[0]
+    merged = unit(0.3 * c[2] + c[3])
+    a = noisy(c, 0.05, 33)
+    b = noisy(np.array([c[0], c[1], merged, c[4], note, *c[5:]]), 0.05, 34)
+    assert b[2] @ a[3] > b[2] @ unit(a[2] + a[3])  # the rule of aligner 3 alone would refuse the merge
+    links = align_sequences(a, b, [100] * 8, [100, 100, 200, 100, 150, 100, 100, 100])
+    pairs = [(link.a, link.b) for link in links]
+    assert ((2, 3), (2,)) in pairs
+    assert all(4 not in link.b for link in links) and ((4,), (3,)) in pairs and ((5,), (5,)) in pairs
+
+
 def test_empty_side_aligns_nothing():
     assert align_sequences(np.zeros((0, 8)), clauses(3, dim=8), [], [1, 2, 3]) == []
 
