@@ -124,8 +124,8 @@ def run(engine, sample: Path = DEFAULT_SAMPLE, per_page: int = 2, seed: int = 15
             groups.append((tuple(ids_a), tuple(ids_b)) if language_of[ids_a[0]] == la else (tuple(ids_b), tuple(ids_a)))
         id_of = lambda rows: tuple(passages[r].id for r in rows)
         target = ((MERGED_ID,), id_of(blocks_b[i]) + id_of(blocks_b.get(i + 1, [])))
-        others = [(id_of(blocks_a.get(k, [])), id_of(blocks_b.get(k, []))) for k in sorted(set(blocks_a) | set(blocks_b))
-                  if k not in (i, i + 1) and ga.kinds[k] in PASSAGE_KINDS]
+        others = [(id_of(blocks_a.get(k, [])), id_of(blocks_b.get(k, [])))
+                  for k in sorted(set(blocks_a) | set(blocks_b)) if k not in (i, i + 1) and ga.kinds[k] in PASSAGE_KINDS]
         cases.append(Case(page, la, lb, PASSAGE_KINDS[ga.kinds[i]], group_correct(target, groups),
                           sum(group_correct(g, groups) for g in others), len(others)))
     return cases

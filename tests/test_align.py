@@ -83,6 +83,19 @@ def test_a_merge_that_reads_like_its_longer_part_is_taken_on_its_lengths_and_a_n
     assert all(4 not in link.b for link in links) and ((4,), (3,)) in pairs and ((5,), (5,)) in pairs
 
 
+def test_a_loose_translation_in_a_list_of_alike_bullets_is_still_linked():
+    """B's bullet 3 reads more like A's bullets 2 and 4 than like A's 3 (its cosine is below its row's and its
+    column's usual level): leaving both out must cost more than that weak link."""
+    common, own = clauses(1, seed=41)[0], clauses(8, seed=42)
+    bullets = unit(common + 0.8 * own)
+    b = bullets.copy()
+    b[3] = unit(common + 0.4 * (own[2] + own[4]) + 0.1 * own[3])
+    a, b = noisy(bullets, 0.05, 43), noisy(b, 0.05, 45)
+    assert a[3] @ b[3] < min(a[2] @ b[3], a[4] @ b[3])
+    links = align_sequences(a, b, [60] * 8, [60] * 8)
+    assert [(link.a, link.b) for link in links] == [((i,), (i,)) for i in range(8)]
+
+
 def test_empty_side_aligns_nothing():
     assert align_sequences(np.zeros((0, 8)), clauses(3, dim=8), [], [1, 2, 3]) == []
 

@@ -19,8 +19,8 @@ import numpy as np
 
 from ingest.outdated import english_url
 
-ALIGNER_VERSION = 4  # 2: vectors centred per page version (they embed its title); 3: blocks aligned, then pieces;
-# 4: a merge may win on its lengths (Gale & Church) where its cosine does not beat its best part
+ALIGNER_VERSION = 5  # 2: vectors centred per page version (they embed its title); 3: blocks aligned, then pieces;
+# 4: a merge may win on its lengths (Gale & Church) where its cosine does not beat its best part; 5: skips cost
 # Moves of the alignment path: passages taken from A and from B. 1:0 and 0:1 leave a passage unaligned.
 MOVES = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
 
@@ -40,6 +40,10 @@ class AlignParams:
     length_variance: float = 6.8  # Gale & Church (1993): variance of a translation's length, per character
     length_evidence: float = 0.03  # weight of that ratio in a merge's score
     evidence_cap: float = 2.0  # at most this many log-likelihood units either way
+    # Leaving a passage without counterpart costs this (set after reading the guide sample's gold): a loose
+    # translation in a list of alike bullets, whose cosine is below its neighbours' level, is still linked
+    # rather than both versions left out; a note one language adds has no match worth more than its cost.
+    skip_cost: float = 0.03
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,8 @@ def align_sequences(a: np.ndarray, b: np.ndarray, a_lengths: Sequence[int], b_le
     differ. A merge (1:2, 2:1) also scores how much better its lengths fit than its best part's alone (Gale &
     Church's length model, capped), and is only taken where its cosine beats that part's or its lengths fit
     better: one language's block that covers two of the other's often reads like the longer of the two, while
-    a note one language adds fits neither. Skipping a passage scores 0. Returns links in page order, each with its group's cosine as confidence.
+    a note one language adds fits neither. Skipping a passage costs `skip_cost`. Returns links in page order,
+    each with its group's cosine as confidence.
     """
     n, m = len(a), len(b)
     if n == 0 or m == 0:
@@ -166,7 +171,7 @@ def align_sequences(a: np.ndarray, b: np.ndarray, a_lengths: Sequence[int], b_le
                     gains, cosines = groups[di, dj]
                     gain, cosine = gains[pi][pj], cosines[pi][pj]
                 else:
-                    gain, cosine = 0.0, 0.0
+                    gain, cosine = -params.skip_cost, 0.0
                 if best[pi][pj] + gain > here:
                     here = best[i][j] = best[pi][pj] + gain
                     back[i, j] = (di, dj, cosine)
