@@ -22,15 +22,17 @@ def load_questions(split: str | None, path: Path = QUESTIONS) -> list[dict]:
 
 
 def evaluate(engine, questions: list[dict], features: list | None = None) -> dict:
-    """Precision and coverage of engine.search(...).answer; `features`, when given, receives each question's
-    match (field, action, scores) as the answer finder saw it."""
+    """Precision and coverage of engine.search(...).answer, and per kind of question the answers given (only
+    `field` questions may get one); `features`, when given, receives each question's match (field, action,
+    scores) as the answer finder saw it."""
     finder = engine.answers
     seen: list = []
     if finder is not None and features is not None:
         match = finder.match
-        finder.match = lambda vector: seen.append(match(vector)) or seen[-1]  # record, then answer as shipped
+        finder.match = lambda *args: seen.append(match(*args)) or seen[-1]  # record, then answer as shipped
     given = right = asked = covered = 0
     wrong = []
+    kinds: dict[str, dict[str, int]] = {}
     try:
         for q in questions:
             seen.clear()
@@ -41,6 +43,10 @@ def evaluate(engine, questions: list[dict], features: list | None = None) -> dic
                 and answer.field == q["field"]
             asked += q["kind"] == "field"
             covered += ok
+            kind = kinds.setdefault(q["kind"], {"questions": 0, "answers": 0, "right": 0})
+            kind["questions"] += 1
+            kind["answers"] += answer is not None
+            kind["right"] += ok
             if answer is not None:
                 given += 1
                 right += ok
@@ -51,7 +57,7 @@ def evaluate(engine, questions: list[dict], features: list | None = None) -> dic
             del finder.match
     return {"questions": len(questions), "field_questions": asked, "answers": given, "right": right,
             "precision": right / given if given else 1.0, "coverage": covered / asked if asked else 0.0,
-            "wrong": wrong}
+            "by_kind": kinds, "wrong": wrong}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from ingest import GuidekbError, Passage, load_corpus
 from ingest.editions import normalise_edition
 from ingest.languages import UNDETERMINED, check_language, detect_language
 from ingest.outdated import english_url
+from ingest.sources import guide_page
 
 from .citation import WEB_EDITION, citation_for
 from .crosslang.align import page_key
@@ -129,7 +130,7 @@ class SearchEngine:
         self._row_edition = np.array([edition_label(p.edition) for p in index.passages])
         pages: dict[str, int] = {}  # a page is one in every language
         self._page_of = np.array([pages.setdefault(page_key(p.page_url), len(pages)) for p in index.passages])
-        self.answers = AnswerFinder(index.register, embedder, index.dense.scores, self._by_id) \
+        self.answers = AnswerFinder(index.register, embedder, index.dense.scores, self._by_id, glossary=index.glossary) \
             if index.register and index.register.actions else None
 
     @classmethod
@@ -185,9 +186,14 @@ class SearchEngine:
         ranked = fuse(signals, weights, k=self.settings.rrf_k)
         hits = self._present(ranked, k, query_vectors, weights, prefer, allowed)
         raw_vector = query_vectors.dense if expanded == query else None  # the answer reads the question as asked
-        answer = self.answers.answer(query, raw_vector, language) if self.answers and not degraded else None
+        answer = self.answers.answer(query, raw_vector, language, self._pages(ranked)) \
+            if self.answers and not degraded else None
         return SearchResponse(query=query, language=language, language_detected=lang is None, passages=hits,
                               degraded=degraded, expansion=expanded[len(query):].strip() or None, answer=answer)
+
+    def _pages(self, ranked: list[tuple[int, float]], n: int = 10) -> list[str]:
+        """The guide pages of the n best-ranked passages, in rank order (what they say the question is about)."""
+        return [guide_page(self.index.passages[i].page_url) for i, _ in ranked[:n]]
 
     def _default_prefer(self, language: str) -> list[str]:
         """The question's language; for one the index does not hold, English (it prevails)."""

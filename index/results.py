@@ -78,7 +78,7 @@ class DirectAnswer(BaseModel):
     language: str = Field(description="the question's language where the index holds the page in it, else English")
     action: ActionRef
     citation: Citation
-    confidence: float = Field(description="the lower of the field's and the action's match scores (cosine)")
+    confidence: float = Field(description="the model's score of the (action, field) pair: a weighted sum of cosines")
 
 
 class SearchResponse(BaseModel):

@@ -1,23 +1,28 @@
 """Direct answers: when a question asks one register field of exactly one action, that field's value, read from
 the row that states it, in the question's language where the index holds the page in it (else English).
 
-Which field and which action a question names is read with the model, in any language: for every (action, field)
-the register holds, a weighted sum of the question's cosine to the rows that state it (in every language held),
-to "field description — action title" and to the action's title (in every language held). Conservative: an
-answer needs the action to add to the field description alone (a question naming no action gets none) and a
-margin over the action's next field and over the next action (a question naming two gets none).
+The field is read from the question's words (asking.py: how each field is asked in the EU languages), the model
+choosing among tied cues or where there is none. The action is read from its words (naming.py: the title words
+it holds, weighed by how few titles hold them) where its language titles the actions, and else by the model (the
+question's cosine to the rows that state the field, to "field description — action title", to the titles and to
+their distinctive words) with the pages of the best-ranked passages. Conservative: a question that compares, or
+names two actions, or none, gets no answer; one read by the model alone needs a gain over the field description
+alone, the passages' vote and a margin over the next action (docs/action-register.md).
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..crosslang.counterparts import PREVAILING
+from ..crosslang.glossary import Glossary
 from ..results import ActionRef, DirectAnswer
+from .asking import compares, fields_asked
 from .models import ActionRecord, Register
+from .naming import ActionNames, Named
 
 # What each field answers, as a person asks it (English; the model carries it to other languages).
 FIELD_DESCRIPTIONS = {
@@ -40,30 +45,45 @@ class AnswerParams:
     rows: float = 0.34  # weight of the question's cosine to the rows that state the field on the page
     joint: float = 0.33  # ... to "field description — action title" (English)
     title: float = 0.33  # ... to the action's title (best over the languages held)
-    gain_min: float = -0.01  # the best (action, field) over the field description alone: the action adds to it
-    field_margin: float = 0.01  # over the same action's next field
-    action_margin: float = 0.0  # over the next action's best field
+    distinct: float = 0.3  # the action's score: plus its cosine to the words of its English title that the nearest
+    # title lacks ("sport", "youth": what tells "capacity building in the field of ..." apart)
+    lexical: float = 0.05  # weight of the action's title words the question holds (over the best page's)
+    named_min: float = 2.5  # IDF the question's title words need to name an action (one word of one title: 2.9)
+    two_ratio: float = 0.5  # a second page named with this share of the first's weight ...
+    own_min: float = 1.5  # ... by words of its own of this weight: the question names two actions
+    vote: float = 0.05  # weight of the page's share of the best-ranked passages
+    vote_min: float = 0.3  # no action named in words: the share of the best-ranked passages its page needs
+    gain_min: float = -0.02  # no action named in words: the model's best pair over the field description alone
+    field_margin: float = 0.01  # no field asked in words: over the same action's next field
+    action_margin: float = 0.01  # over the next action's score, for an action named in words
+    model_margin: float = 0.02  # ... for one the model alone reads (the question's language titles no action)
 
 
 @dataclass(frozen=True)
 class Match:
     field: str
     page: str
-    score: float
+    score: float  # the model's score of the pair (a weighted sum of cosines): the answer's confidence
     gain: float
     field_margin: float
     action_margin: float
+    fields_asked: tuple[str, ...] = ()  # the fields the question asks in words (strongest cues)
+    named: tuple[str, ...] = ()  # the pages it names in words, best first
+    two_actions: bool = False
+    complete: bool = False  # the question's language titles every action: an action it names, it names in words
+    vote: float = 0.0  # the page's share of the best-ranked passages
 
 
 class AnswerFinder:
     """Built once per engine; the descriptions, titles and joint prototypes are embedded at the first question."""
 
     def __init__(self, register: Register, embedder, row_scores: Callable[[np.ndarray, list[int]], np.ndarray],
-                 row_of: dict[str, int], params: AnswerParams = AnswerParams()):
+                 row_of: dict[str, int], params: AnswerParams = AnswerParams(), glossary: Glossary | None = None):
         self.register = register
         self.embedder = embedder
         self.row_scores = row_scores  # (question vector, passage rows) -> their dense cosines
         self.params = params
+        self.names = ActionNames(register, glossary)
         self._lock = threading.Lock()
         self._vectors: tuple | None = None
         rows: dict[tuple[str, str], set[int]] = {}
@@ -82,43 +102,103 @@ class AnswerFinder:
                 english = {a.page: a.title for a in self.register.actions if a.language == PREVAILING}
                 english = {page: english.get(page) or title for page, title in titles}
                 joint = [((page, f), f"{t} — {english[page]}") for page, f in self._pairs for t in FIELD_DESCRIPTIONS[f]]
-                texts = [t for _, t in descriptions] + [t for _, t in titles] + [t for _, t in joint]
+                own = sorted({page: self.names.distinctive(page, title) for page, title in english.items()}.items())
+                texts = [t for _, t in descriptions] + [t for _, t in titles] + [t for _, t in joint] + [t for _, t in own]
                 vectors = self.embedder.embed_queries(texts)
-                n, m = len(descriptions), len(descriptions) + len(titles)
-                self._vectors = (vectors[:n], [p for p, _ in titles], vectors[n:m], [k for k, _ in joint], vectors[m:])
+                n, m, j = len(descriptions), len(descriptions) + len(titles), len(texts) - len(own)
+                self._vectors = (vectors[:n], [p for p, _ in titles], vectors[n:m], [k for k, _ in joint], vectors[m:j],
+                                 [p for p, _ in own], vectors[j:])
             return self._vectors
 
-    def match(self, vector: np.ndarray) -> Match | None:
-        """The best (action, field) pair for a question vector, with the margins an answer needs."""
-        if not self._pairs:
-            return None
-        descriptions, pages, title_vectors, joint_keys, joint_vectors = self._prototypes()
+    def scores(self, vector: np.ndarray) -> tuple[dict[tuple[str, str], float], float, dict[str, float]]:
+        """The model's score of every (action, field) pair the register holds, of the field descriptions alone, and
+        of each action's distinctive title words."""
+        descriptions, pages, title_vectors, joint_keys, joint_vectors, own_pages, own_vectors = self._prototypes()
         p = self.params
         title = _best_per(pages, title_vectors @ vector)
         joint = _best_per(joint_keys, joint_vectors @ vector)
+        own = _best_per(own_pages, own_vectors @ vector)
         scores = {}
         for pair in self._pairs:
             row = float(np.max(self.row_scores(vector, self._rows[pair])))
             scores[pair] = p.rows * row + p.joint * joint.get(pair, row) + p.title * title[pair[0]]
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        (page, field), best = ranked[0]
-        other_field = next((s for (a, f), s in ranked if a == page and f != field), -1.0)
-        other_action = next((s for (a, _), s in ranked if a != page), -1.0)
-        plain = float(np.max(descriptions @ vector))
-        return Match(field, page, best, best - plain, best - other_field, best - other_action)
+        return scores, float(np.max(descriptions @ vector)), own
 
-    def answer(self, question: str, vector: np.ndarray | None, language: str) -> DirectAnswer | None:
-        """`vector`: the question's embedding when the caller has it (else embedded here)."""
+    def match(self, vector: np.ndarray, question: str = "", language: str | None = None,
+              pages: Sequence[str] = ()) -> Match | None:
+        """The best (action, field) pair for a question, with the evidence an answer needs."""
+        if not self._pairs:
+            return None
+        scores, plain, own = self.scores(vector)
+        return decide(scores, plain, own, fields_asked(question, language), self.names.match(question, language or ""),
+                      page_votes(pages), self.names.full(language), compares(question, language), self.params)
+
+    def answer(self, question: str, vector: np.ndarray | None, language: str,
+               pages: Sequence[str] = ()) -> DirectAnswer | None:
+        """`vector`: the question's embedding when the caller has it (else embedded here); `pages`: the guide pages
+        of the best-ranked passages, in rank order."""
         if not self._pairs:
             return None
         if vector is None:
             vector = self.embedder.embed_queries([question])[0]
-        m = self.match(vector)
-        p = self.params
-        if m is None or m.gain < p.gain_min or m.field_margin < p.field_margin or m.action_margin < p.action_margin:
+        m = self.match(vector, question, language, pages)
+        if m is None or not is_sure(m, self.params):
             return None
         record = _in_language(self.register.find(m.page), language)
         return None if record is None else _direct(record, m)
+
+
+def page_votes(pages: Sequence[str]) -> dict[str, float]:
+    """Each page's share of the best-ranked passages, a passage at rank r weighing 1/r."""
+    votes: dict[str, float] = {}
+    for rank, page in enumerate(pages, 1):
+        votes[page] = votes.get(page, 0.0) + 1.0 / rank
+    total = sum(votes.values())
+    return {page: v / total for page, v in votes.items()} if total else {}
+
+
+def decide(scores: dict[tuple[str, str], float], plain: float, own: dict[str, float], asked: dict[str, float],
+           named: list[Named],
+           votes: dict[str, float], complete: bool, compared: bool, p: AnswerParams) -> Match | None:
+    """The (action, field) a question asks: the field its words ask (the model's among tied cues, or with none),
+    the action by the model's score plus the weight of the title words it names and the passages' votes.
+    `complete`: the question's language titles every action, so an action it names is named in words;
+    `compared`: the question compares (two actions)."""
+    strong = [n for n in named if n.score >= p.named_min]
+    lexical = {n.page: n.score / strong[0].score for n in strong}
+    rivals = [n for n in strong[1:] if n.score >= p.two_ratio * strong[0].score]
+    # two actions named, each by words of its own; or one named over another by no word of its own ("CB VET":
+    # "VET" names two pages alike): either way no one action is asked
+    two = compared or any(n.own(strong[0]) >= p.own_min or strong[0].own(n) < p.own_min for n in rivals)
+    top = max(asked.values(), default=0.0)
+    wanted = {f for f, w in asked.items() if w == top}
+    total = {pair: s + p.lexical * lexical.get(pair[0], 0.0) + p.vote * votes.get(pair[0], 0.0)
+             + p.distinct * own.get(pair[0], 0.0) for pair, s in scores.items()}
+    ranked = sorted(((pair, s) for pair, s in total.items() if not wanted or pair[1] in wanted), key=lambda kv: -kv[1])
+    if not ranked:
+        return None
+    (page, field), best = ranked[0]
+    if strong and page not in lexical:  # the action named in words does not state the field asked
+        return None
+    every = sorted(total.items(), key=lambda kv: -kv[1])
+    other_field = next((s for (a, f), s in every if a == page and f != field), -1.0)
+    other_action = next((s for (a, _), s in ranked if a != page), -1.0)
+    return Match(field, page, scores[page, field], scores[page, field] - plain, best - other_field, best - other_action,
+                 tuple(sorted(wanted)) if top >= 1.0 else (), tuple(n.page for n in strong), two, complete,
+                 votes.get(page, 0.0))
+
+
+def is_sure(m: Match, p: AnswerParams) -> bool:
+    """Whether a match is sure enough to answer: one action (named in words; in a language that does not title
+    every action, or by the model with a gain over the field alone and the passages' vote), one field (asked in
+    words, or by the model with a margin), a margin over the next action."""
+    if m.two_actions:
+        return False
+    if m.page not in m.named and (m.complete or m.gain < p.gain_min or m.vote < p.vote_min):
+        return False
+    if not m.fields_asked and m.field_margin < p.field_margin:
+        return False
+    return m.action_margin >= (p.action_margin if m.page in m.named else p.model_margin)
 
 
 def _best_per(keys: list[str], scores: np.ndarray) -> dict[str, float]:
@@ -126,11 +206,6 @@ def _best_per(keys: list[str], scores: np.ndarray) -> dict[str, float]:
     for key, score in zip(keys, scores):
         best[key] = max(best.get(key, -1.0), float(score))
     return best
-
-
-def _top2(best: dict[str, float]) -> tuple[tuple[str, float], tuple[str, float]]:
-    ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    return ranked[0], ranked[1] if len(ranked) > 1 else ("", -1.0)
 
 
 def _in_language(records: list[ActionRecord], language: str) -> ActionRecord | None:

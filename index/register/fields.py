@@ -48,6 +48,14 @@ _NATIONAL = re.compile(
     r"nacionalin\w* agentur|agenzija nazzjonali")
 _BRUSSELS = re.compile(r"brussel|bruxel|bruksel|brusel|брюксел|βρυξελ|bryssel")
 MONTHS_PER = {"month": 1, "year": 12}
+# What a count in a "Number of participating organisations" row counts, by the word after it (folded, EU languages).
+_COUNTED_WORDS = 4  # "at least one higher education institution": the noun comes a few words after the count
+_COUNTRIES = re.compile(r"countr|member|state|държав|stran|land|lander|mitgliedstaat|drittland|pays|etats?$|pais|paes|"
+                        r"stat|panstw|zem|krajin|tar|orszag|χωρ|κρατ|maa|riik|vals|salis|pajjiz|tir")
+_ORGANISATIONS = re.compile(r"organi[sz]|организац|partner|партньор|institution|институц|заведени|бенефициер|"
+                            r"einrichtung|hochschul|gruppe|group|груп|beneficiar|consorti|консорциум|enterprise|"
+                            r"provider|actor|body|bodies|organizac|organizzazion|istituz|instituc|entit|οργανισμ|φορε|"
+                            r"εταιρ|szervezet|organisaat|organisatsioon|organizacij|organizācij|organizzazzjoni")
 
 
 def label_and_value(text: str) -> tuple[str, str]:
@@ -158,12 +166,30 @@ def read_amounts(text: str, language: str) -> list[int]:
 
 
 def read_partners(value: str, language: str) -> Partners | None:
-    """The first two counts the row states (a 'Lot 1:' label number is not one)."""
-    counts = [int(f.number) for f in extract_figures(value, language).items
-              if f.kind == "count" and f.number is not None and not f.weak and not value[f.end:].startswith(":")]
-    if not counts:
+    """The first count of organisations and the first count of countries the row states, each told by the word
+    after it ("at least three different countries" is no count of organisations; a 'Lot 1:' label number is
+    neither). A count followed by neither kind of word is not read."""
+    figures = [f for f in extract_figures(value, language).items
+               if f.kind == "count" and f.number is not None and not f.weak and not value[f.end:].startswith(":")]
+    found: dict[str, int] = {}
+    for i, f in enumerate(figures):
+        after = value[f.end:figures[i + 1].start if i + 1 < len(figures) else len(value)]
+        kind = _counted(after)
+        if kind is not None:
+            found.setdefault(kind, int(f.number))
+    if not found:
         return None
-    return Partners(min_organisations=counts[0], min_countries=counts[1] if len(counts) > 1 else None)
+    return Partners(min_organisations=found.get("organisations"), min_countries=found.get("countries"))
+
+
+def _counted(after: str) -> str | None:
+    """What a count counts: the first of the next few words that names countries or organisations."""
+    for word in re.findall(r"\w+", fold(after))[:_COUNTED_WORDS]:
+        if _COUNTRIES.match(word):
+            return "countries"
+        if _ORGANISATIONS.match(word):
+            return "organisations"
+    return None
 
 
 def read_ages(value: str, language: str) -> Ages | None:

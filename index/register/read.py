@@ -16,7 +16,7 @@ from .fields import (bodies_in, brussels_time, deadline_spans, english_field, fa
                      read_ages, read_amounts, read_apply_to, read_duration, read_partners)
 from .models import FIELDS, ActionRecord, Deadline, Difference, GrantItem, Register, Source
 
-REGISTER_VERSION = 1  # bump when what the register reads changes: builds with another version are read anew
+REGISTER_VERSION = 2  # bump when what the register reads changes: builds with another version are read anew
 REGISTER_FILE = "register.json"
 log = logging.getLogger("guidekb")
 

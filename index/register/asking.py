@@ -1,0 +1,96 @@
+"""Which register field a question asks, read from how people ask for it in the 24 EU languages (the cues in
+index/data/field_cues.json), and whether it compares ("the same deadline", "difference in duration").
+
+General language knowledge, written from the languages (the interrogatives and nouns each field is asked with),
+not from any question set. A cue is a word or a phrase; `*` ends a word matched as a prefix; `~` starts a weak
+cue (half weight: "how much" asks the grant, "how many" may ask partners or months). A cue written with accents
+matches only so written (French "où" is where, "ou" is or); one without is matched accent-insensitively. Longer
+cues are matched first and use up their words ("combien de temps" is a duration, not an amount). A one-word cue
+shorter than five letters counts only in the question's own language and English ("wo", "kdo", "var" mean other
+things elsewhere), unless the question's language is not known.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..crosslang.figure_lexicon import fold
+
+CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "field_cues.json"
+COMPARES = "compares"  # the cues of a question that compares (two actions, most often): no one value answers it
+
+
+@dataclass(frozen=True)
+class _Cue:
+    field: str
+    language: str
+    words: tuple[str, ...]  # each ending in '*' when matched as a prefix
+    weight: float
+    accented: bool  # written with accents: matched on the case-folded text, not the folded one
+
+    @property
+    def gated(self) -> bool:
+        """Short single words count only in their own language (and English's everywhere)."""
+        return len(self.words) == 1 and len(self.words[0].rstrip("*")) < 5 and self.language != "en"
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, dict[str, str]]:
+    """field (and "compares") -> language -> its cues, '|'-separated (index/data/field_cues.json)."""
+    data = json.loads(CUES_FILE.read_text(encoding="utf-8"))
+    return {field: languages for field, languages in data.items() if not field.startswith("_")}
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[_Cue, ...]:
+    out = []
+    for field, languages in cues().items():
+        for language, spelled in languages.items():
+            for cue in spelled.split("|"):
+                weight = 0.5 if cue.startswith("~") else 1.0
+                cue = cue.lstrip("~").casefold()
+                words = tuple(_WORD.findall(cue.replace("*", "_star_")))
+                words = tuple(w.replace("_star_", "*") for w in words)
+                out.append(_Cue(field, language, words, weight, accented=fold(cue) != cue))
+    return tuple(sorted(out, key=lambda c: (-len(c.words), -sum(map(len, c.words)))))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _matches(pattern: str, word: str) -> bool:
+    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
+
+
+def fields_asked(question: str, language: str | None) -> dict[str, float]:
+    """field -> the weight of the strongest cue for it in the question (fields with none are absent)."""
+    return {f: w for f, w in _found(question, language).items() if f != COMPARES}
+
+
+def compares(question: str, language: str | None) -> bool:
+    """Whether the question compares (two actions, most often): "the same deadline", "difference in duration"."""
+    return COMPARES in _found(question, language)
+
+
+@lru_cache(maxsize=1024)
+def _found(question: str, language: str | None) -> dict[str, float]:
+    cased = _WORD.findall(question.casefold())
+    folded = [fold(w) for w in cased]
+    used = [False] * len(cased)
+    known = language in cues()["deadlines"]
+    found: dict[str, float] = {}
+    for cue in _cues():
+        if cue.gated and known and cue.language != language:
+            continue
+        words = cased if cue.accented else folded
+        pattern = cue.words if cue.accented else tuple(fold(w) for w in cue.words)
+        n = len(pattern)
+        for i in range(len(words) - n + 1):
+            if any(used[i:i + n]) or not all(_matches(p, w) for p, w in zip(pattern, words[i:i + n])):
+                continue
+            used[i:i + n] = [True] * n
+            found[cue.field] = max(found.get(cue.field, 0.0), cue.weight)
+    return found
