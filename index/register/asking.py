@@ -46,16 +46,32 @@ def cues() -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _cues() -> tuple[_Cue, ...]:
+    """Every cue, longest first (the order they take their words in), its words folded unless accented."""
     out = []
     for field, languages in cues().items():
         for language, spelled in languages.items():
             for cue in spelled.split("|"):
                 weight = 0.5 if cue.startswith("~") else 1.0
                 cue = cue.lstrip("~").casefold()
-                words = tuple(_WORD.findall(cue.replace("*", "_star_")))
-                words = tuple(w.replace("_star_", "*") for w in words)
-                out.append(_Cue(field, language, words, weight, accented=fold(cue) != cue))
+                accented = fold(cue) != cue
+                words = tuple(w.replace("_star_", "*") for w in _WORD.findall(cue.replace("*", "_star_")))
+                out.append(_Cue(field, language, words if accented else tuple(fold(w) for w in words), weight, accented))
     return tuple(sorted(out, key=lambda c: (-len(c.words), -sum(map(len, c.words)))))
+
+
+@lru_cache(maxsize=1)
+def _by_first_word() -> tuple[dict, dict]:
+    """(accented, word) -> cue numbers whose first word is that word; (accented, first two letters) -> those whose
+    first word is a prefix starting so."""
+    exact: dict[tuple[bool, str], list[int]] = {}
+    prefix: dict[tuple[bool, str], list[int]] = {}
+    for n, cue in enumerate(_cues()):
+        first = cue.words[0]
+        if first.endswith("*"):
+            prefix.setdefault((cue.accented, first[:2]), []).append(n)
+        else:
+            exact.setdefault((cue.accented, first), []).append(n)
+    return exact, prefix
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -78,19 +94,25 @@ def compares(question: str, language: str | None) -> bool:
 @lru_cache(maxsize=1024)
 def _found(question: str, language: str | None) -> dict[str, float]:
     cased = _WORD.findall(question.casefold())
-    folded = [fold(w) for w in cased]
-    used = [False] * len(cased)
+    texts = {True: cased, False: [fold(w) for w in cased]}
     known = language in cues()["deadlines"]
+    every, (exact, prefix) = _cues(), _by_first_word()
+    hits = []  # (cue number, position): every place a cue's words stand
+    for accented, words in texts.items():
+        for i, word in enumerate(words):
+            for n in exact.get((accented, word), []) + prefix.get((accented, word[:2]), []):
+                cue = every[n]
+                if cue.gated and known and cue.language != language:
+                    continue
+                if all(_matches(p, w) for p, w in zip(cue.words, words[i:i + len(cue.words)])) \
+                        and i + len(cue.words) <= len(words):
+                    hits.append((n, i))
+    used = [False] * len(cased)
     found: dict[str, float] = {}
-    for cue in _cues():
-        if cue.gated and known and cue.language != language:
+    for n, i in sorted(hits):  # longest cues first: they take their words before shorter ones can
+        cue = every[n]
+        if any(used[i:i + len(cue.words)]):
             continue
-        words = cased if cue.accented else folded
-        pattern = cue.words if cue.accented else tuple(fold(w) for w in cue.words)
-        n = len(pattern)
-        for i in range(len(words) - n + 1):
-            if any(used[i:i + n]) or not all(_matches(p, w) for p, w in zip(pattern, words[i:i + n])):
-                continue
-            used[i:i + n] = [True] * n
-            found[cue.field] = max(found.get(cue.field, 0.0), cue.weight)
+        used[i:i + len(cue.words)] = [True] * len(cue.words)
+        found[cue.field] = max(found.get(cue.field, 0.0), cue.weight)
     return found
