@@ -6,6 +6,7 @@ speed at the moment weighs on all of them alike, and the report gives medians an
 
 - guidekb: `build_index` in full (every passage embedded: in context and alone, latent terms, highlight units,
   alignment across languages, glossary, BM25, FAISS, manifest), then the index loaded as `SearchEngine` loads it.
+- guidekb-onnx: the same build with the model on onnxruntime (the search backend), not torch in bf16.
 - plain: what a user would write instead: the same passages, each embedded once ("passage: " + its text) by the
   same model, an exact FAISS inner-product index written to disk and read back.
 
@@ -38,7 +39,10 @@ def _child(system: str, corpus: Path, index: Path) -> dict:
     from index.settings import build_settings
 
     settings = build_settings(corpus_dir=corpus, index_dir=index)
-    embedder = load_embedder(settings.model, settings.e5_backend)
+    if system == "guidekb":  # the build's backend, as `guidekb build` picks it (torch bf16 where it pays)
+        embedder = load_embedder(settings.model, settings.e5_backend, build=True)
+    else:  # plain, and guidekb-onnx: the search backend (onnxruntime), the build's backend before e5_torch.py
+        embedder = load_embedder(settings.model, settings.e5_backend)
     embedder.embed_passages(["warm-up"])
     if index.exists():
         shutil.rmtree(index)
@@ -103,7 +107,7 @@ def run(sample: Path, out: Path, runs: int, passages: int | None, compare: Path 
         log=lambda m: print(m, file=sys.stderr, flush=True)) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     corpus = make_corpus(sample, out / "work", passages)
-    systems = [("guidekb", None), ("plain", None)] + ([("guidekb", compare)] if compare else [])
+    systems = [("guidekb", None), ("guidekb-onnx", None), ("plain", None)] + ([("guidekb", compare)] if compare else [])
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rounds = []
     for r in range(runs):

@@ -19,8 +19,9 @@ RANKINGS = (("BM25 only", "bm25"), ("dense only", "dense"), ("shipped", None))
 
 
 def sample_engine(mode: str, corpus: str, out: Path, sample: Path = DEFAULT_SAMPLE, embedder=None, settings=None,
-                  log: Callable[[str], None] = lambda _: None):
-    """A search engine over one corpus of the sample, built (or brought up to date) under `out`."""
+                  log: Callable[[str], None] = lambda _: None, build_embedder=None):
+    """A search engine over one corpus of the sample, built (or brought up to date) under `out`: built on
+    `build_embedder` and searched on `embedder`, as `guidekb build` and `guidekb ask` would."""
     from index import SearchEngine, build_settings
 
     rendered = render(sample, out / "rendered")
@@ -30,7 +31,7 @@ def sample_engine(mode: str, corpus: str, out: Path, sample: Path = DEFAULT_SAMP
     build_corpus(mode, rendered, corpus_dir, CORPORA[corpus])
     base = settings or build_settings()
     settings = replace(base, corpus_dir=corpus_dir, index_dir=out / f"{mode}-{corpus}" / "index")
-    return SearchEngine.open(settings, embedder=embedder, log=log)
+    return SearchEngine.open(settings, embedder=embedder, log=log, build_embedder=build_embedder)
 
 
 def run(questions_file: Path, out: Path, split: str | None = "test", modes=MODES, corpora=tuple(CORPORA),
@@ -42,11 +43,12 @@ def run(questions_file: Path, out: Path, split: str | None = "test", modes=MODES
 
     settings = build_settings()
     embedder = load_embedder(settings.model, settings.e5_backend, settings.device)
+    builder = load_embedder(settings.model, settings.e5_backend, settings.device, build=True)
     results = []
     for mode in modes:
         for corpus in corpora:
             log(f"{mode} / {corpus}: ingesting and building")
-            engine = sample_engine(mode, corpus, out, sample, embedder, settings, log)
+            engine = sample_engine(mode, corpus, out, sample, embedder, settings, log, builder)
             questions = questions_for(engine, questions_file, split)
             rankings = [evaluate(engine, questions, fusion=fusion, name=name) for name, fusion in RANKINGS]
             results.append({"mode": mode, "corpus": corpus, "passages": len(engine.index.passages),

