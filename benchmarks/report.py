@@ -209,8 +209,10 @@ def _build_speed_lines(build: dict | None) -> list[str]:
             f"embedded (each system a child process, the model's load outside the timing): guidekb "
             f"{_f(per['guidekb'])} passages/s, the plain sentence-transformers + FAISS script (each passage "
             f"embedded once by the same model, an exact FAISS index) {_f(per['plain'])} passages/s: ratio "
-            f"{_f(build['ratio_to_plain']['guidekb'], 2)}. `python -m benchmarks.build_speed --passages 100000` "
-            "measures it at 100k.", ""]
+            f"{_f(build['ratio_to_plain']['guidekb'], 2)}"
+            + (f"; the same build on onnxruntime instead of torch bf16 {_f(per['guidekb-onnx'])} passages/s"
+               if "guidekb-onnx" in per else "")
+            + ". `python -m benchmarks.build_speed --passages 100000` measures it at 100k.", ""]
 
 
 def _rebuild_lines(rebuilds: dict | None) -> list[str]:
