@@ -17,11 +17,13 @@ pytest.importorskip("torch")
 
 SAPPHIRE = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
 SKYLAKE = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n"
+ZEN4 = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni avx512_bf16\n"  # bf16 units not measured
 
 
 def test_bf16_units_are_read_from_the_cpu_flags():
     assert e5_torch.cpu_has_bf16_units(SAPPHIRE)
     assert not e5_torch.cpu_has_bf16_units(SKYLAKE)
+    assert not e5_torch.cpu_has_bf16_units(ZEN4)
     assert not e5_torch.cpu_has_bf16_units("")
 
 

