@@ -148,6 +148,7 @@ def _shared_passes(embedder, context_texts, texts, spans, bare, progress, shared
             at += k
             if len(job.windows) == 1:  # the common case: finished here, in the worker, its token states let go
                 job.result = _finish(job, latent, width)
+                job.parts = None  # they held every token's state and sparse-head top-k: ~2 KB a token, kept to the end
 
     def submit(batch, reduce):
         def run():
