@@ -37,13 +37,14 @@ def sample_engine(mode: str, corpus: str, out: Path, sample: Path = DEFAULT_SAMP
 def run(questions_file: Path, out: Path, split: str | None = "test", modes=MODES, corpora=tuple(CORPORA),
         sample: Path = DEFAULT_SAMPLE, log: Callable[[str], None] = lambda _: None) -> list[dict]:
     """One result per (mode, corpus): each ranking's metrics overall, per language and per kind."""
-    from index.embedding import load_embedder
+    from index.embedding import build_embedder_searches, load_embedder
     from index.evaluate import evaluate, questions_for
     from index import build_settings
 
     settings = build_settings()
     embedder = load_embedder(settings.model, settings.e5_backend, settings.device)
-    builder = load_embedder(settings.model, settings.e5_backend, settings.device, build=True)
+    builder = embedder if build_embedder_searches(settings.model, settings.e5_backend) else \
+        load_embedder(settings.model, settings.e5_backend, settings.device, build=True)
     results = []
     for mode in modes:
         for corpus in corpora:

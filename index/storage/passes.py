@@ -40,9 +40,11 @@ class PassageVectors:
 
 
 def token_states_available(embedder) -> bool:
-    """Whether the embedder exposes its encoder's token states (the onnx and numpy backends of the bundled model)."""
+    """Whether the embedder exposes its encoder's token states and their sparse-head top k (the onnx, torch and
+    numpy backends of the bundled model)."""
     encoder = getattr(embedder, "encoder", None)
-    return encoder is not None and hasattr(encoder, "hidden") and hasattr(embedder, "_pool")
+    return (encoder is not None and hasattr(encoder, "hidden") and hasattr(encoder, "token_terms")
+            and hasattr(embedder, "_pool"))
 
 
 def embed_passages_for_build(embedder, context_texts: Sequence[str], texts: Sequence[str],
@@ -57,32 +59,11 @@ def embed_passages_for_build(embedder, context_texts: Sequence[str], texts: Sequ
 
 
 # ------------------------------------------------------------------------------------------ token states
-def _token_terms(encoder, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each token's top-k sparse-head pre-activations (values [T, k], term ids [T, k]), as the encoder computes them."""
-    if hasattr(encoder, "token_terms"):  # torch backend: its own bf16 head
-        return encoder.token_terms(states)
-    if hasattr(encoder, "_sae"):  # onnx backend: the head and its TopK in one session
-        return encoder._sae.run(None, {"states": np.ascontiguousarray(states, dtype=np.float32)})
-    weight, bias, k = encoder.sae  # numpy backend, its latent_pool's arithmetic
-    if encoder.sae_int8_acts:
-        from ..embedding.e5_fast import QK
-
-        blocks = states.reshape(len(states), -1, QK)
-        step = np.abs(blocks).max(axis=2, keepdims=True) / np.float32(127)
-        states = (np.clip(np.rint(blocks / np.where(step > 0, step, 1)), -128, 127) * step).reshape(states.shape)
-    pre = states @ weight + bias
-    terms = np.argpartition(pre, -k, axis=1)[:, -k:]
-    return np.take_along_axis(pre, terms, axis=1), terms
-
-
 def _pool_terms(values: np.ndarray, terms: np.ndarray, width: int):
     """ReLU of the tokens' top-k, max-pooled over the tokens, its LATENT_TOP_K largest: (indices, values)."""
-    from ..embedding.e5_fast import _top_k
+    from ..embedding.e5_fast import _top_k, max_pool_terms
 
-    pooled = np.zeros(width, np.float32)
-    if len(values):
-        np.maximum.at(pooled, terms.ravel(), np.maximum(values.ravel(), 0))
-    return _top_k(pooled, LATENT_TOP_K)
+    return _top_k(max_pool_terms(values, terms, width), LATENT_TOP_K)
 
 
 def unit_token_ranges(tokenizer, text: str, ids: list[int], spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -139,7 +120,7 @@ def _shared_passes(embedder, context_texts, texts, spans, bare, progress, shared
         inner = [hidden[r, 1 + (job.skip if w == 0 else 0) : lengths[r] - 1] for r, (job, w) in enumerate(batch)]
         values = terms = None
         if latent:
-            values, terms = _token_terms(encoder, np.concatenate(inner))
+            values, terms = encoder.token_terms(np.concatenate(inner))  # each backend's own head
         at = 0
         for r, (job, w) in enumerate(batch):
             k = len(inner[r])
