@@ -72,7 +72,11 @@ def _child(system: str, corpus: Path, index: Path) -> dict:
         loaded = LoadedIndex.load(current_build(index))
         count = report.passages
         assert len(loaded.passages) == count
-    return {"system": system, "passages": count, "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    import resource  # the process's peak resident memory, model included (Linux reports KiB)
+
+    return {"system": system, "passages": count, "seconds": seconds,
+            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def _run_child(system: str, corpus: Path, index: Path, code: Path | None) -> dict:
@@ -147,12 +151,14 @@ def format_result(result: dict) -> str:
     names = list(result["rounds"][0])
     lines = [f"End-to-end build, {result['passages']} passages ({result['corpus']}), {len(result['rounds'])} rounds "
              f"{result['started']} to {result.get('ended', '?')}; passages/s, median of the rounds", "",
-             "| system | " + " | ".join(f"round {i + 1}" for i in range(len(result["rounds"]))) + " | median | vs plain |",
-             "|---|" + "---|" * (len(result["rounds"]) + 2)]
+             "| system | " + " | ".join(f"round {i + 1}" for i in range(len(result["rounds"]))) +
+             " | median | vs plain | peak memory |",
+             "|---|" + "---|" * (len(result["rounds"]) + 3)]
     for n in names:
         cells = [f"{r[n]['passages'] / r[n]['seconds']:.1f}" for r in result["rounds"]]
+        peak = max((r[n].get("peak_mib", 0) for r in result["rounds"]), default=0)
         lines.append(f"| {n} | " + " | ".join(cells) + f" | {result['per_second'][n]:.1f} | "
-                     f"{result['ratio_to_plain'][n]:.2f} |")
+                     f"{result['ratio_to_plain'][n]:.2f} | {f'{peak:,} MiB' if peak else '?'} |")
     if "paired_ratio_to_compared" in result:
         lines += ["", f"guidekb against the compared checkout: {result['ratio_to_compared']:.2f} (ratio of medians), "
                   f"{result['paired_ratio_to_compared']:.2f} (median of the rounds' ratios)"]

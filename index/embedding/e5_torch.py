@@ -58,6 +58,15 @@ def _torch():
     return torch
 
 
+ROWS = 64  # the products' row counts are multiples of this: at most batch_tokens / ROWS shapes per matrix.
+# Measured (300 batches of random shapes, one thread): an encoder pass per shape of its own, 28.1 s and +517 MiB
+
+
+def _padded(rows: np.ndarray) -> np.ndarray:
+    """`rows` (row indices, not empty) with its last one repeated up to a multiple of ROWS."""
+    return np.concatenate([rows, np.full(-len(rows) % ROWS, rows[-1])])
+
+
 class TorchE5Encoder(E5Encoder):
     """E5Encoder whose layers and sparse head run in torch, matrices in bf16; the fp32 numpy layers of the base
     class are never dequantised."""
@@ -92,29 +101,42 @@ class TorchE5Encoder(E5Encoder):
             self.sparse_dim = len(bias)
 
     def hidden(self, windows):
+        """Final hidden states [B, L, H] of right-padded windows (padding rows zero), and the [B, L] mask.
+
+        The matrix products run on the batch's real tokens only, packed and padded to a multiple of ROWS: oneDNN
+        builds (and caches, up to 1,024) a kernel per matrix shape, so a build whose every batch had a shape of its
+        own paid a kernel's creation per product and kept them all (a 100k build grew past 12 GB; see ROWS)."""
         torch = self._t
         F = torch.nn.functional
-        x, bias, mask = self.embeddings(windows)
+        x, _, mask = self.embeddings(windows)
         B, L = mask.shape
         H, NH = self.H, self.NH
         with torch.inference_mode():
-            x = torch.from_numpy(x).to(torch.bfloat16)
             keep = torch.from_numpy(mask)[:, None, None, :]  # [B, 1, 1, L]: attend to real tokens only
+            real = np.flatnonzero(mask)  # the real tokens' rows in the [B * L] grid
+            rows = torch.from_numpy(_padded(real))  # ... up to a multiple of ROWS: the products' row count
+            real = torch.from_numpy(real)
+            x = torch.from_numpy(x).to(torch.bfloat16).view(B * L, H)[rows]
+            grid = x.new_zeros(B * L, 3 * H)
             for ly in self._torch_layers:
-                qkv = F.linear(x, ly["qkv"], ly["qkv_b"]).view(B, L, 3, NH, H // NH)
-                q, k, v = qkv.permute(2, 0, 3, 1, 4)
-                ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(B, L, H)
+                grid[real] = F.linear(x, ly["qkv"], ly["qkv_b"])[: len(real)]
+                q, k, v = grid.view(B, L, 3, NH, H // NH).permute(2, 0, 3, 1, 4)
+                ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=keep).transpose(1, 2).reshape(B * L, H)[rows]
                 x = F.layer_norm(x + F.linear(ctx, ly["ao"], ly["ao_b"]), (H,), *ly["aln"], self.eps)
                 x = F.layer_norm(x + F.linear(F.gelu(F.linear(x, ly["fi"], ly["fi_b"])), ly["fo"], ly["fo_b"]), (H,),
                                  *ly["oln"], self.eps)
-            return x.float().numpy(), mask
+            out = torch.zeros(B * L, H)
+            out[real] = x[: len(real)].float()
+            return out.view(B, L, H).numpy(), mask
 
     def token_terms(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each token's top-k sparse-head pre-activations: (values [T, k], term ids [T, k])."""
         torch = self._t
+        n = len(states)
         with torch.inference_mode():
-            pre = torch.nn.functional.linear(torch.from_numpy(np.ascontiguousarray(states, np.float32)).to(torch.bfloat16),
-                                             self._sae_w, self._sae_b).float()
+            x = torch.from_numpy(np.ascontiguousarray(states, np.float32)).to(torch.bfloat16)
+            x = x[torch.from_numpy(_padded(np.arange(n)))] if n else x  # a multiple of ROWS rows, as in hidden()
+            pre = torch.nn.functional.linear(x, self._sae_w, self._sae_b)[:n].float()
             values, terms = pre.topk(self._top_k, dim=1)
         return values.numpy(), terms.numpy()
 
