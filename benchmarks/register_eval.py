@@ -2,8 +2,10 @@
 de: precision (an answer given is right: its action and field are the labelled ones) and coverage (questions that
 ask one register field of one action, answered right), per split.
 
-    python3 -m benchmarks.register_eval [--split dev|test] [--out register-eval-out] [--features]
+    python3 -m benchmarks.register_eval [--round 1] [--split dev[,test]] [--out register-eval-out] [--features]
 
+`--round` picks the question rounds (default 1: round 2's test split is read once, by the lead, so it is never read
+unless asked for with `--round 2 --split test --final`); `--split` one or both splits (default dev).
 `--features` prints each question's field and action scores and margins (for tuning on dev).
 """
 from __future__ import annotations
@@ -16,9 +18,18 @@ from pathlib import Path
 QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "register_eval" / "questions.jsonl"
 
 
-def load_questions(split: str | None, path: Path = QUESTIONS) -> list[dict]:
+def load_questions(split: str | None, path: Path = QUESTIONS, rounds: tuple[int, ...] | None = None) -> list[dict]:
+    """The questions of a split (None: both) and rounds (None: every round)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r for r in rows if split is None or r["split"] == split]
+    return [r for r in rows if (split is None or r["split"] == split) and (rounds is None or r.get("round", 1) in rounds)]
+
+
+def _listed(text: str, allowed: set[str]) -> list[str]:
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a comma-separated list of {sorted(allowed)}")
+    return items
 
 
 def evaluate(engine, questions: list[dict], features: list | None = None) -> dict:
@@ -64,14 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     from .guide_eval import sample_engine
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "test"), default="dev")
+    parser.add_argument("--round", dest="rounds", type=lambda t: [int(r) for r in _listed(t, {"1", "2"})], default=[1],
+                        help="question rounds, comma-separated (default 1)")
+    parser.add_argument("--split", type=lambda t: _listed(t, {"dev", "test"}), default=["dev"],
+                        help="dev, test or dev,test (default dev)")
+    parser.add_argument("--final", action="store_true",
+                        help="needed to read round 2's test split (read once, at the end, by the lead)")
     parser.add_argument("--out", type=Path, default=Path("register-eval-out"))
     parser.add_argument("--features", action="store_true")
     args = parser.parse_args(argv)
+    if 2 in args.rounds and "test" in args.split and not args.final:
+        parser.error("round 2's test split is read once, at the end: add --final to read it")
     engine = sample_engine("crawl", "all", args.out, log=lambda m: print(m, file=sys.stderr))
     print(f"register: {len(engine.index.register.actions)} records", file=sys.stderr)
     features: list | None = [] if args.features else None
-    result = evaluate(engine, load_questions(args.split), features)
+    questions = [q for split in args.split for q in load_questions(split, rounds=tuple(args.rounds))]
+    print(f"{len(questions)} questions: round {','.join(map(str, args.rounds))}, split {','.join(args.split)}",
+          file=sys.stderr)
+    result = evaluate(engine, questions, features)
     for q, m, answer in features or []:
         if m is not None:
             print(f"{q['id']} {q['kind']:<11} want {str(q['field']):<13} {str(q['page'] or '-').split('/')[-1][:22]:<22} "
