@@ -16,7 +16,7 @@ def format_action(a) -> str:
     for g in a.grant or []:
         lines.append(f"   grant:     {', '.join(f'EUR {x:,}'.replace(',', ' ') for x in g.amounts_eur)}"
                      f"{f' ({g.source.label})' if g.source.label else ''}")
-    if a.partners:
+    if a.partners and (a.partners.min_organisations or a.partners.min_countries):
         lines.append(f"   partners:  {a.partners.min_organisations} organisations, {a.partners.min_countries} countries")
     if a.ages:
         lines.append(f"   ages:      {', '.join(map(str, a.ages.values))}")

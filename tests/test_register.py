@@ -80,6 +80,12 @@ def test_register_without_alignments_reads_every_action_page_by_its_labels(text_
         assert (mundus.partners.min_organisations, mundus.partners.min_countries) == (None, 3)
         cove = register.find("part-b/key-action-2/centres-of-vocational-excellence", language)[0]
         assert (cove.partners.min_organisations, cove.partners.min_countries) == (8, 4)  # not "Lot 1"
+        # "the applicant ... is the sole beneficiary": no count, but the row answers, so it is kept
+        monnet = register.find("part-b/jean-monnet-actions/jean-monnet-higher-education", language)[0]
+        assert (monnet.partners.min_organisations, monnet.partners.min_countries) == (None, None)
+        assert "sole beneficiary" in monnet.sources["partners"].text or language != "en"
+        participation = register.find("part-b/key-action-1/youth-participation-activities", language)[0]
+        assert participation.partners.min_organisations == 1  # "National activities: at least one organisation"
     # the sample's Bulgarian cooperation partnerships page says 12 to 24 months where English says 12 to 36
     cooperation = register.find("part-b/key-action-2/cooperation-partnerships", "bg")[0]
     assert [(d.field, d.reference, d.this) for d in cooperation.differences] == [
@@ -265,6 +271,26 @@ def test_field_cues_respect_accents_and_short_words_stay_in_their_language():
     assert compares("Welcher Unterschied besteht bei der Dauer?", "de")
     assert compares("Czy mają ten sam termin?", "pl")
     assert not compares("When is the deadline for capacity building in sport?", "en")
+
+
+@pytest.mark.parametrize("text, language, organisations, countries", [
+    # the sample's rows (../shared/guide-sample/en/part-b/**.md, "Number ... of participating organisations")
+    ("National activities: at least one organisation or informal group. Transnational activities: at least two "
+     "organisations or informal groups from two different countries.", "en", 1, 2),
+    ("At least one higher education institution from each of at least two EU Member States or third countries "
+     "associated to the Programme, and at least two higher education institutions from each participating third "
+     "country not associated to the Programme.", "en", 2, 2),  # one per country, times two countries
+    ("Най-малко едно висше учебно заведение от всяка от най-малко две държави членки на ЕС", "bg", 2, 2),
+    ("Lot 1: at least 8 full partners from at least 4 EU Member States", "en", 8, 4),  # "Lot 1" counts nothing
+    ("EMJM: a consortium of higher education institutions from at least three different countries", "en", None, 3),
+    ("Mindestens eine Organisation aus einem Programmland.", "de", 1, None),
+    ("Each of these countries must include at least one enterprise.", "en", 1, None),  # no count of countries after
+])
+def test_partners_are_read_from_at_least_one_and_per_country_counts(text, language, organisations, countries):
+    from index.register.fields import read_partners
+
+    partners = read_partners(text, language)
+    assert (partners.min_organisations, partners.min_countries) == (organisations, countries)
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,11 @@ fact reads the same in every language.
 """
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 
-from ..crosslang.figure_lexicon import fold
+from ..crosslang.figure_lexicon import DATA, fold
 from ..crosslang.figures import Figure, extract_figures
 from .models import Ages, ApplyTo, Body, Duration, Partners
 
@@ -47,6 +49,7 @@ _NATIONAL = re.compile(
     r"nationale kontor|nationella kontor|kansallis\w* toimisto|riiklik\w* agentuur|valsts agentur|"
     r"nacionalin\w* agentur|agenzija nazzjonali")
 _BRUSSELS = re.compile(r"brussel|bruxel|bruksel|brusel|брюксел|βρυξελ|bryssel")
+FIGURE_WORDS = DATA / "figure_words.json"
 MONTHS_PER = {"month": 1, "year": 12}
 # What a count in a "Number of participating organisations" row counts, by the word after it (folded, EU languages).
 _COUNTED_WORDS = 4  # "at least one higher education institution": the noun comes a few words after the count
@@ -168,18 +171,39 @@ def read_amounts(text: str, language: str) -> list[int]:
 def read_partners(value: str, language: str) -> Partners | None:
     """The first count of organisations and the first count of countries the row states, each told by the word
     after it ("at least three different countries" is no count of organisations; a 'Lot 1:' label number is
-    neither). A count followed by neither kind of word is not read."""
-    figures = [f for f in extract_figures(value, language).items
-               if f.kind == "count" and f.number is not None and not f.weak and not value[f.end:].startswith(":")]
+    neither). A count followed by neither kind of word is not read. "One" counts too when an organisation follows
+    it ("at least one organisation or informal group"), and organisations "from each of" N countries are so many
+    times N ("at least one higher education institution from each of at least two Member States": two)."""
+    counts = [(f.start, f.end, int(f.number)) for f in extract_figures(value, language).items
+              if f.kind == "count" and f.number is not None and not f.weak and not value[f.end:].startswith(":")]
+    taken = {start for start, _, _ in counts}
+    counts = sorted(counts + [(m.start(), m.end(), 1) for m in _ones(language).finditer(value) if m.start() not in taken])
     found: dict[str, int] = {}
-    for i, f in enumerate(figures):
-        after = value[f.end:figures[i + 1].start if i + 1 < len(figures) else len(value)]
+    for i, (start, end, number) in enumerate(counts):
+        after = value[end:counts[i + 1][0] if i + 1 < len(counts) else len(value)]
         kind = _counted(after)
+        if kind == "organisations" and "organisations" not in found and i + 1 < len(counts) \
+                and _EACH.search(fold(after)) and _counted(value[counts[i + 1][1]:]) == "countries":
+            number *= counts[i + 1][2]  # per country, times the countries
         if kind is not None:
-            found.setdefault(kind, int(f.number))
+            found.setdefault(kind, number)
     if not found:
         return None
     return Partners(min_organisations=found.get("organisations"), min_countries=found.get("countries"))
+
+
+# "from each of": organisations counted per country (folded, EU languages)
+_EACH = re.compile(r"\b(each|every|всяк\w*|всеки|jede[mnrs]?|chaque|chacun\w*|cada|ciascun\w*|ogni|kazd\w*|vsak\w*|"
+                   r"minden|elk|ieder|hver|varje|jokai\w*|iga|katr\w*|kiekvien\w*|kull|καθε|fiecare)\b")
+
+
+@lru_cache(maxsize=None)
+def _ones(language: str) -> re.Pattern:
+    """The language's words for "one" that the figure reader reads only before a unit ("one month")."""
+    raw = json.loads(FIGURE_WORDS.read_text(encoding="utf-8"))
+    words = sorted(w for w, n in raw["number_words"].get(language, {}).items()
+                   if n == 1 and w in raw["number_words_only_before_unit"])
+    return re.compile(r"(?i)\b(" + "|".join(map(re.escape, words)) + r")\b" if words else r"(?!)")
 
 
 def _counted(after: str) -> str | None:

@@ -14,9 +14,9 @@ from ..crosslang.align import continues_block, page_key
 from ..crosslang.counterparts import PREVAILING, Counterparts
 from .fields import (bodies_in, brussels_time, deadline_spans, english_field, fallback_field, is_funding_section, label_and_value,
                      read_ages, read_amounts, read_apply_to, read_duration, read_partners)
-from .models import FIELDS, ActionRecord, Deadline, Difference, GrantItem, Register, Source
+from .models import FIELDS, ActionRecord, Deadline, Difference, GrantItem, Partners, Register, Source
 
-REGISTER_VERSION = 2  # bump when what the register reads changes: builds with another version are read anew
+REGISTER_VERSION = 3  # bump when what the register reads changes: builds with another version are read anew
 REGISTER_FILE = "register.json"
 log = logging.getLogger("guidekb")
 
@@ -107,7 +107,9 @@ def _record(page: str, blocks: list[_Block]) -> ActionRecord:
         elif field == "who_can_apply":
             record.who_can_apply = value or None
         elif field == "partners":
-            record.partners = read_partners(value, language)
+            # a row that states no count still answers ("the applicant ... is the sole beneficiary"): its text
+            record.partners = read_partners(value, language) or (Partners(min_organisations=None, min_countries=None)
+                                                                 if value else None)
         elif field == "ages":
             record.ages = read_ages(value, language)
         elif field == "grant":
