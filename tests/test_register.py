@@ -316,6 +316,39 @@ def test_an_action_is_named_by_its_distinctive_words(names):
     assert names.full("en") and names.full("bg") and not names.full("fr")
 
 
+@pytest.mark.parametrize("question, language, page", [
+    ("Quelle est la date limite pour les partenariats de coopération ?", "fr", "key-action-2/cooperation-partnerships"),
+    ("Termin dla partnerstw na małą skalę?", "pl", "key-action-2/small-scale-partnerships"),
+    ("Antragsfrist für kleine Partnerschaften?", "de", "key-action-2/small-scale-partnerships"),  # de titles 4 of 17
+    ("Ποια είναι η προθεσμία για τις ανταλλαγές νέων;", "el", "key-action-1/youth-exchanges"),
+    ("Var ansöker man om mobilitetsprojekt inom yrkesutbildning?", "sv", "key-action-1/mobility-vet"),
+    ("Kdaj je rok za krepitev zmogljivosti na področju poklicnega izobraževanja?", "sl", "key-action-2/capacity-building-vet"),
+    ("Vilken är ansökningstiden för partnerskap för samarbete?", "fr", "key-action-2/cooperation-partnerships"),  # misread language: long forms still match
+    ("how long can a CB VET project run", "en", "key-action-2/capacity-building-vet"),  # initials of title words
+    ("CoVE – žádá se u národní agentury nebo u EACEA?", "cs", "key-action-2/centres-of-vocational-excellence"),
+    ("Колко е грантът за изграждане на капацитет в ПОО?", "bg", "key-action-2/capacity-building-vet"),
+    ("CBHE deadline", "en", "key-action-2/capacity-building-higher-education"),
+    ("EMJM: how long?", "en", "key-action-2/erasmus-mundus"),  # the programme's abbreviation (action_terms.json)
+])
+def test_an_action_is_named_in_languages_the_index_does_not_hold_and_by_its_initials(names, question, language, page):
+    ranked = names.match(question, language)
+    assert ranked and ranked[0].page == f"part-b/{page}" and ranked[0].score >= 2.5, ranked[:2]
+    assert len(ranked) == 1 or ranked[1].score < ranked[0].score
+
+
+def test_capitals_are_no_acronyms_and_the_words_a_field_is_asked_with_name_nothing(names):
+    from index.register.answers import FIELD_WORDS
+    from index.register.naming import english_terms
+
+    assert names.acronym_terms("how long can a CB VET project run") and not names.acronym_terms("WHEN IS THE CB DEADLINE FOR SPORT")
+    question = "how old do participants in a youth exchange have to be?"
+    assert "part-b/key-action-1/youth-participation-activities" in [
+        n.page for n in names.match(question, "en") if n.score >= 2.5]  # "participants" ~ "participation"
+    ignored = frozenset(english_terms(FIELD_WORDS["ages"]))
+    ranked = [n for n in names.match(question, "en", ignored) if n.score >= 2.5]
+    assert [n.page for n in ranked] == ["part-b/key-action-1/youth-exchanges"]
+
+
 def _decide(named, asked, complete=True, compared=False, votes=None):
     from index.register.answers import AnswerParams, decide, is_sure
 

@@ -22,7 +22,7 @@ from ..crosslang.glossary import Glossary
 from ..results import ActionRef, DirectAnswer
 from .asking import compares, fields_asked
 from .models import ActionRecord, Register
-from .naming import ActionNames, Named
+from .naming import ActionNames, Named, english_terms
 
 # What each field answers, as a person asks it (English; the model carries it to other languages).
 FIELD_DESCRIPTIONS = {
@@ -35,6 +35,18 @@ FIELD_DESCRIPTIONS = {
     "partners": ["Number and profile of participating organisations", "How many partner organisations are needed?",
                  "Minimum number of organisations and countries in the partnership"],
     "ages": ["Eligible participants: age", "How old must the participants be?", "What is the age limit for participants?"],
+}
+
+# The English words each field is asked with: in a question asking that field they name no action ("how old must
+# participants be" is no "Youth participation activities"; "how long does the project last" no "Mobility projects").
+FIELD_WORDS = {
+    "apply_to": "application submit submitted agency",
+    "deadlines": "application deadline date submitted",
+    "duration": "project projects months years duration",
+    "grant": "project grant money amount lump sum funding",
+    "who_can_apply": "organisation organisations organization applicant apply eligible",
+    "partners": "organisations organizations partners countries participating number",
+    "ages": "participants participant young people age old",
 }
 
 
@@ -84,6 +96,7 @@ class AnswerFinder:
         self.row_scores = row_scores  # (question vector, passage rows) -> their dense cosines
         self.params = params
         self.names = ActionNames(register, glossary)
+        self._field_words = {f: frozenset(english_terms(words)) for f, words in FIELD_WORDS.items()}
         self._lock = threading.Lock()
         self._vectors: tuple | None = None
         rows: dict[tuple[str, str], set[int]] = {}
@@ -130,7 +143,10 @@ class AnswerFinder:
         if not self._pairs:
             return None
         scores, plain, own = self.scores(vector)
-        return decide(scores, plain, own, fields_asked(question, language), self.names.match(question, language or ""),
+        asked = fields_asked(question, language)
+        top = max(asked.values(), default=0.0)
+        ignore = frozenset().union(*(self._field_words[f] for f, w in asked.items() if w == top))
+        return decide(scores, plain, own, asked, self.names.match(question, language or "", ignore),
                       page_votes(pages), self.names.full(language), compares(question, language), self.params)
 
     def answer(self, question: str, vector: np.ndarray | None, language: str,

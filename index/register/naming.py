@@ -5,22 +5,31 @@ A title word counts by how few titles hold it (IDF over the action pages): "capa
 and tells little, "sport" or "VET" then tells them apart, "Erasmus Mundus" alone is enough. A question in a
 language the register holds is matched in that language and, through the glossary, in English; any question is
 also matched in English word for word (names and acronyms are written alike everywhere: "Jean Monnet",
-"DiscoverEU", "European Youth Together"). Languages the register does not hold are left to the model.
+"DiscoverEU", "European Youth Together"). A question in any EU language is matched, in its own language, with
+the words the titles are written with there (index/data/action_terms.json: "jeunesse", "mládež" -> youth), and an
+acronym of a run of title words names those words ("CB" capacity building, "CoVE", "ПОО"). The words a question
+asks its field with name nothing ("participants" asks ages, not "Youth participation activities").
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from ..crosslang.counterparts import PREVAILING
+from ..crosslang.figure_lexicon import fold
 from ..crosslang.glossary import Glossary, expand_query
 from ..retrieval.analyze import analyze
 from .models import Register
 
 _SHORT = 2  # a stem this short ("in", "of") names nothing
 _PROGRAMME = re.compile(r"\w+\+")  # "Erasmus+" is the programme every page is of: it names no action (Erasmus Mundus)
+TERMS_FILE = Path(__file__).resolve().parents[1] / "data" / "action_terms.json"
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ACRONYM = re.compile(r"\w{2,6}")
 
 
 @lru_cache(maxsize=None)
@@ -33,6 +42,91 @@ def _stopwords(language: str) -> frozenset[str]:
 def _terms(text: str, language: str) -> set[str]:
     stop = _stopwords(language)
     return {t for t in analyze(text.replace("-", " "), language) if len(t) > _SHORT and t not in stop}
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]:
+    """language ('*': every one) -> (folded words of a form, the English title stems it stands for)."""
+    data = json.loads(TERMS_FILE.read_text(encoding="utf-8"))["terms"]
+    out: dict[str, list] = {}
+    for english, languages in data.items():
+        stems = frozenset(_terms(english, PREVAILING))
+        for language, forms in languages.items():
+            for form in forms.split("|"):
+                words = tuple(w.replace("_star_", "*") for w in _WORD.findall(fold(form).replace("*", "_star_")))
+                out.setdefault(language, []).append((words, stems))
+    return out
+
+
+_LONG = 5  # a form's shortest word at least this long: matched in every language
+
+
+@lru_cache(maxsize=None)
+def _lexicon_for(language: str) -> tuple[dict, dict]:
+    """The forms a question in this language is matched with (its own, every language's, and other languages'
+    of long words only), by their first word: exact word -> forms, and a prefix's first two letters -> forms."""
+    exact: dict[str, list] = {}
+    prefix: dict[str, list] = {}
+    for lang, forms in _lexicon().items():
+        for form, stems in forms:
+            if lang not in (language, "*") and min(len(w.rstrip("*")) for w in form) < _LONG:
+                continue
+            first = form[0]
+            (prefix.setdefault(first[:2], []) if first.endswith("*") else exact.setdefault(first, [])).append((form, stems))
+    return exact, prefix
+
+
+def _word_matches(pattern: str, word: str) -> bool:
+    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
+
+
+def lexicon_terms(question: str, language: str) -> set[str]:
+    """The English title stems the question's words stand for (index/data/action_terms.json): in its own language,
+    and in any language by a form of long words only (a short question's language is often misread; "óg" or
+    "fp" mean other things elsewhere)."""
+    words = [fold(w) for w in _WORD.findall(question)]
+    exact, prefix = _lexicon_for(language)
+    out: set[str] = set()
+    for i, word in enumerate(words):
+        for form, stems in exact.get(word, []) + prefix.get(word[:2], []):
+            if len(form) <= len(words) - i and all(_word_matches(p, w) for p, w in zip(form, words[i:])):
+                out |= stems
+    return out
+
+
+def _acronyms(titles: dict[str, list[str]]) -> dict[tuple[str, str], set[str]]:
+    """(language, initials) -> the stems of the run of title words they abbreviate: every run of two or more
+    content words of a title, where a run of four or more may leave out one inner word that a quarter of the titles hold
+    ("CBHE": capacity building [field] higher education). Initials that are a title word ("VET") are left to it."""
+    out: dict[tuple[str, str], set[str]] = {}
+    words_of = set()
+    for language, texts in titles.items():
+        stop = _stopwords(language)
+        runs = []
+        for text in texts:
+            words = [(w, analyze(w, language)) for w in re.findall(r"\w+", text.replace("-", " "))]
+            runs.append([(w, stems[0]) for w, stems in words if stems and stems[0] not in stop and len(w) > 1])
+        df: dict[str, int] = {}
+        for content in runs:
+            for stem in {stem for _, stem in content}:
+                df[stem] = df.get(stem, 0) + 1
+        common = {stem for stem, n in df.items() if 4 * n >= len(texts)}
+        for content in runs:
+            words_of |= {(language, w.casefold()) for w, _ in content}
+            for i in range(len(content)):
+                for j in range(i + 2, len(content) + 1):
+                    run = content[i:j]
+                    skips = [None] + [k for k in range(1, len(run) - 1) if len(run) >= 4 and run[k][1] in common]
+                    for skip in skips:
+                        kept = [c for k, c in enumerate(run) if k != skip]
+                        initials = "".join(w[0] for w, _ in kept).casefold()
+                        out.setdefault((language, initials), set()).update(stem for _, stem in kept)
+    return {key: stems for key, stems in out.items() if key not in words_of}
+
+
+def english_terms(text: str) -> set[str]:
+    """The stems an English text's words are matched by."""
+    return _terms(text, PREVAILING)
 
 
 def _complete(register: Register) -> set[str]:
@@ -74,6 +168,7 @@ class ActionNames:
             by_language.setdefault(PREVAILING, []).append(_terms(slug, PREVAILING))
         self.pages = sorted(terms)
         self._complete = complete
+        self._acronym = _acronyms({lang: [a.title for a in register.actions if a.language == lang] for lang in complete})
         self._titles = terms
         df: dict[tuple[str, str], int] = {}
         for page, by_language in terms.items():
@@ -102,21 +197,40 @@ class ActionNames:
         """Whether the register titles every action page in this language (then a page named is named in words)."""
         return language in self._complete
 
-    def question_terms(self, question: str, language: str) -> set[tuple[str, str]]:
+    def question_terms(self, question: str, language: str, ignore: frozenset[str] = frozenset()) -> set[tuple[str, str]]:
+        """The (language, stem) title words a question holds; `ignore`: English stems of the words it asks its
+        field with, which name nothing."""
         question = _PROGRAMME.sub(" ", question)
-        out = {(PREVAILING, t) for t in _terms(question, PREVAILING)}
+        out = {(PREVAILING, t) for t in _terms(question, PREVAILING) - ignore}
+        out |= {(PREVAILING, t) for t in lexicon_terms(question, language)}
+        out |= self.acronym_terms(question)
         if language == PREVAILING:
             return out
         if language in self._complete:
             out |= {(language, t) for t in _terms(question, language)}
         if self.glossary is not None and self.glossary.entries:  # the guide's terms it names, in English
             expanded = expand_query(question, language, self.glossary, [PREVAILING])
-            out |= {(PREVAILING, t) for t in _terms(expanded[len(question):], PREVAILING)}
+            out |= {(PREVAILING, t) for t in _terms(expanded[len(question):], PREVAILING) - ignore}
         return out
 
-    def match(self, question: str, language: str) -> list[Named]:
+    def acronym_terms(self, question: str) -> set[tuple[str, str]]:
+        """The title words an acronym in the question stands for: a word of two to six letters, two or more of
+        them capitals ("CB", "CoVE", "ПОО"), as the initials of a run of title words."""
+        out: set[tuple[str, str]] = set()
+        letters = [c for c in question if c.isalpha()]
+        if sum(c.isupper() for c in letters) * 2 > len(letters):  # WRITTEN IN CAPITALS: no word is an acronym
+            return out
+        for word in _ACRONYM.findall(question):
+            capitals = "".join(c for c in word if c.isupper())
+            if len(capitals) < 2 or len(word) > 6 or not word.isalpha():
+                continue
+            for language in self._complete:
+                out |= {(language, t) for t in self._acronym.get((language, capitals.casefold()), ())}
+        return out
+
+    def match(self, question: str, language: str, ignore: frozenset[str] = frozenset()) -> list[Named]:
         """Every page the question names a word of, best first."""
-        asked = self.question_terms(question, language)
+        asked = self.question_terms(question, language, ignore)
         found = []
         for page in self.pages:
             words: set[tuple[str, str]] = set()
