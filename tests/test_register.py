@@ -249,12 +249,12 @@ def test_the_field_a_question_asks_is_read_from_its_words(question, language, fi
 
 
 def test_every_field_has_cues_in_every_eu_language():
-    from index.register.asking import COMPARES, cues
+    from index.register.asking import COMPARES, ELSEWHERE, cues
     from index.register.models import FIELDS
     from ingest.languages import EU_LANGUAGES
 
     table = cues()
-    assert set(table) == {*FIELDS, COMPARES}
+    assert set(table) == {*FIELDS, COMPARES, ELSEWHERE}
     for field, languages in table.items():
         assert set(languages) == set(EU_LANGUAGES), (field, set(EU_LANGUAGES) ^ set(languages))
         assert all(c.strip() and c.count("*") <= c.count(" ") + 1 for text in languages.values() for c in text.split("|"))
@@ -271,6 +271,21 @@ def test_field_cues_respect_accents_and_short_words_stay_in_their_language():
     assert compares("Welcher Unterschied besteht bei der Dauer?", "de")
     assert compares("Czy mają ten sam termin?", "pl")
     assert not compares("When is the deadline for capacity building in sport?", "en")
+
+
+@pytest.mark.parametrize("question, language, elsewhere", [
+    ("Какви са критериите за отпускане на финансиране за малки партньорства?", "bg", True),  # criteria, not the grant
+    ("Quali sono le priorità delle alleanze per l'innovazione?", "it", True),
+    ("how many points do cooperation partnerships need to pass the award criteria?", "en", True),
+    ("Jaké jsou cíle budování kapacit v oblasti sportu?", "cs", True),
+    ("Колко е финансирането за малки партньорства?", "bg", False),
+    ("Voittoa tavoittelemattomat eurooppalaiset urheilutapahtumat: milloin hakuaika päättyy?", "fi", False),
+])
+def test_a_question_about_what_no_field_holds_is_told(question, language, elsewhere):
+    from index.register.asking import asks_elsewhere, fields_asked
+
+    assert asks_elsewhere(question, language) is elsewhere
+    assert "partners" not in fields_asked("Kāds ir vienreizējā maksājuma apmērs maza mēroga partnerībām?", "lv")
 
 
 @pytest.mark.parametrize("text, language, organisations, countries", [
@@ -378,3 +393,18 @@ def test_no_answer_when_no_action_or_two_are_named():
     m, ok = _decide([], {"deadlines": 1.0}, complete=False, votes={"part-b/a": 0.9, "part-b/b": 0.1})
     assert ok and m.page == "part-b/a"
     assert not _decide([], {"deadlines": 1.0}, complete=False, votes={"part-b/a": 0.2, "part-b/b": 0.8})[1]
+
+
+def test_an_action_named_over_every_other_by_words_of_its_own_is_the_words_choice():
+    from index.register.answers import AnswerParams, decide, is_sure
+    from index.register.naming import Named
+
+    scores = {("part-b/a", "deadlines"): 0.85, ("part-b/b", "deadlines"): 0.92, ("part-b/c", "deadlines"): 0.86}
+    own = {"part-b/a": 0.8, "part-b/b": 0.8, "part-b/c": 0.8}
+    named = [Named("part-b/a", 5.5, 1.0, frozenset({("en", "capac"), ("en", "sport")}), (2.9, 2.6)),
+             Named("part-b/c", 2.6, 0.5, frozenset({("en", "capac")}), (2.6,))]
+    m = decide(scores, 0.84, own, {"deadlines": 1.0}, named, {}, True, False, AnswerParams())
+    assert m.by_words and m.page == "part-b/a" and m.action_margin < 0 and is_sure(m, AnswerParams())
+    # the same words, but the question asks what no field holds ("the award criteria"): no answer
+    m = decide(scores, 0.84, own, {"deadlines": 1.0}, named, {}, True, False, AnswerParams(), elsewhere=True)
+    assert not is_sure(m, AnswerParams())

@@ -20,7 +20,7 @@ import numpy as np
 from ..crosslang.counterparts import PREVAILING
 from ..crosslang.glossary import Glossary
 from ..results import ActionRef, DirectAnswer
-from .asking import compares, fields_asked
+from .asking import asks_elsewhere, compares, fields_asked
 from .models import ActionRecord, Register
 from .naming import ActionNames, Named, english_terms
 
@@ -84,6 +84,8 @@ class Match:
     two_actions: bool = False
     complete: bool = False  # the question's language titles every action: an action it names, it names in words
     vote: float = 0.0  # the page's share of the best-ranked passages
+    by_words: bool = False  # one action named over every other by words of its own: no margin over the next needed
+    elsewhere: bool = False  # the question asks what no field holds ("the award criteria"): no answer
 
 
 class AnswerFinder:
@@ -147,7 +149,8 @@ class AnswerFinder:
         top = max(asked.values(), default=0.0)
         ignore = frozenset().union(*(self._field_words[f] for f, w in asked.items() if w == top))
         return decide(scores, plain, own, asked, self.names.match(question, language or "", ignore),
-                      page_votes(pages), self.names.full(language), compares(question, language), self.params)
+                      page_votes(pages), self.names.full(language), compares(question, language), self.params,
+                      asks_elsewhere(question, language))
 
     def answer(self, question: str, vector: np.ndarray | None, language: str,
                pages: Sequence[str] = ()) -> DirectAnswer | None:
@@ -175,11 +178,12 @@ def page_votes(pages: Sequence[str]) -> dict[str, float]:
 
 def decide(scores: dict[tuple[str, str], float], plain: float, own: dict[str, float], asked: dict[str, float],
            named: list[Named],
-           votes: dict[str, float], complete: bool, compared: bool, p: AnswerParams) -> Match | None:
+           votes: dict[str, float], complete: bool, compared: bool, p: AnswerParams,
+           elsewhere: bool = False) -> Match | None:
     """The (action, field) a question asks: the field its words ask (the model's among tied cues, or with none),
     the action by the model's score plus the weight of the title words it names and the passages' votes.
     `complete`: the question's language titles every action, so an action it names is named in words;
-    `compared`: the question compares (two actions)."""
+    `compared`: the question compares (two actions); `elsewhere`: it asks what no field holds (criteria...)."""
     strong = [n for n in named if n.score >= p.named_min]
     lexical = {n.page: n.score / strong[0].score for n in strong}
     rivals = [n for n in strong[1:] if n.score >= p.two_ratio * strong[0].score]
@@ -191,30 +195,33 @@ def decide(scores: dict[tuple[str, str], float], plain: float, own: dict[str, fl
     total = {pair: s + p.lexical * lexical.get(pair[0], 0.0) + p.vote * votes.get(pair[0], 0.0)
              + p.distinct * own.get(pair[0], 0.0) for pair, s in scores.items()}
     ranked = sorted(((pair, s) for pair, s in total.items() if not wanted or pair[1] in wanted), key=lambda kv: -kv[1])
-    if not ranked:
-        return None
-    (page, field), best = ranked[0]
-    if strong and page not in lexical:  # the action named in words does not state the field asked
+    # one action named over every other by words of its own: the words decide it, the model only its field
+    by_words = bool(strong) and not two
+    mine = [(pair, s) for pair, s in ranked if pair[0] == strong[0].page] if by_words else ranked
+    if not mine:
+        return None  # the action named in words does not state the field asked
+    (page, field), best = mine[0]
+    if strong and page not in lexical:  # the model's action is named by no strong word: nor is one action asked
         return None
     every = sorted(total.items(), key=lambda kv: -kv[1])
     other_field = next((s for (a, f), s in every if a == page and f != field), -1.0)
     other_action = next((s for (a, _), s in ranked if a != page), -1.0)
     return Match(field, page, scores[page, field], scores[page, field] - plain, best - other_field, best - other_action,
                  tuple(sorted(wanted)) if top >= 1.0 else (), tuple(n.page for n in strong), two, complete,
-                 votes.get(page, 0.0))
+                 votes.get(page, 0.0), by_words, elsewhere)
 
 
 def is_sure(m: Match, p: AnswerParams) -> bool:
     """Whether a match is sure enough to answer: one action (named in words; in a language that does not title
     every action, or by the model with a gain over the field alone and the passages' vote), one field (asked in
     words, or by the model with a margin), a margin over the next action."""
-    if m.two_actions:
+    if m.two_actions or m.elsewhere:
         return False
     if m.page not in m.named and (m.complete or m.gain < p.gain_min or m.vote < p.vote_min):
         return False
     if not m.fields_asked and m.field_margin < p.field_margin:
         return False
-    return m.action_margin >= (p.action_margin if m.page in m.named else p.model_margin)
+    return m.by_words or m.action_margin >= (p.action_margin if m.page in m.named else p.model_margin)
 
 
 def _best_per(keys: list[str], scores: np.ndarray) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """Which register field a question asks, read from how people ask for it in the 24 EU languages (the cues in
-index/data/field_cues.json), and whether it compares ("the same deadline", "difference in duration").
+index/data/field_cues.json), whether it compares ("the same deadline", "difference in duration") and whether it
+asks what no field holds ("the award criteria").
 
 General language knowledge, written from the languages (the interrogatives and nouns each field is asked with),
 not from any question set. A cue is a word or a phrase; `*` ends a word matched as a prefix; `~` starts a weak
@@ -21,6 +22,7 @@ from ..crosslang.figure_lexicon import fold
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "field_cues.json"
 COMPARES = "compares"  # the cues of a question that compares (two actions, most often): no one value answers it
+ELSEWHERE = "elsewhere"  # the cues of a question about what no field holds (criteria, priorities, objectives, points)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,13 @@ def _matches(pattern: str, word: str) -> bool:
 
 def fields_asked(question: str, language: str | None) -> dict[str, float]:
     """field -> the weight of the strongest cue for it in the question (fields with none are absent)."""
-    return {f: w for f, w in _found(question, language).items() if f != COMPARES}
+    return {f: w for f, w in _found(question, language).items() if f not in (COMPARES, ELSEWHERE)}
+
+
+def asks_elsewhere(question: str, language: str | None) -> bool:
+    """Whether the question asks what no register field holds: "the award criteria", "the priorities", "how many
+    points" (a field's words beside them, "funding" or "how many", do not make it a field question)."""
+    return ELSEWHERE in _found(question, language)
 
 
 def compares(question: str, language: str | None) -> bool:
