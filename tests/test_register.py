@@ -273,6 +273,17 @@ def test_field_cues_respect_accents_and_short_words_stay_in_their_language():
     assert not compares("When is the deadline for capacity building in sport?", "en")
 
 
+def test_a_cue_with_a_gap_reads_words_apart_and_yields_to_another_fields_interrogative():
+    from index.register.asking import GAPPED, fields_asked
+
+    assert fields_asked("Can an individual professor apply for a Jean Monnet Chair?", "en") == {"who_can_apply": GAPPED}
+    assert fields_asked("Kann eine Schule allein einen Antrag stellen?", "de") == {"who_can_apply": GAPPED}
+    assert fields_asked("Une université marocaine peut-elle candidater seule ?", "fr") == {"who_can_apply": 1.0}
+    found = fields_asked("Where can we apply for a youth exchange?", "en")
+    assert max(found, key=found.get) == "apply_to" and found["apply_to"] > found["who_can_apply"]
+    assert "who_can_apply" not in fields_asked("Can the six words here all stand between and apply?", "en")  # > 5
+
+
 @pytest.mark.parametrize("question, language, elsewhere", [
     ("Какви са критериите за отпускане на финансиране за малки партньорства?", "bg", True),  # criteria, not the grant
     ("Quali sono le priorità delle alleanze per l'innovazione?", "it", True),

@@ -20,7 +20,7 @@ import numpy as np
 from ..crosslang.counterparts import PREVAILING
 from ..crosslang.glossary import Glossary
 from ..results import ActionRef, DirectAnswer
-from .asking import asks_elsewhere, compares, fields_asked
+from .asking import GAPPED, asks_elsewhere, compares, fields_asked
 from .models import ActionRecord, Register
 from .naming import ActionNames, Named, english_terms
 
@@ -207,7 +207,7 @@ def decide(scores: dict[tuple[str, str], float], plain: float, own: dict[str, fl
     other_field = next((s for (a, f), s in every if a == page and f != field), -1.0)
     other_action = next((s for (a, _), s in ranked if a != page), -1.0)
     return Match(field, page, scores[page, field], scores[page, field] - plain, best - other_field, best - other_action,
-                 tuple(sorted(wanted)) if top >= 1.0 else (), tuple(n.page for n in strong), two, complete,
+                 tuple(sorted(wanted)) if top >= GAPPED else (), tuple(n.page for n in strong), two, complete,
                  votes.get(page, 0.0), by_words, elsewhere)
 
 

@@ -4,7 +4,9 @@ asks what no field holds ("the award criteria").
 
 General language knowledge, written from the languages (the interrogatives and nouns each field is asked with),
 not from any question set. A cue is a word or a phrase; `*` ends a word matched as a prefix; `~` starts a weak
-cue (half weight: "how much" asks the grant, "how many" may ask partners or months). A cue written with accents
+cue (half weight: "how much" asks the grant, "how many" may ask partners or months); `…` in a cue lets up to five
+words stand there ("can … apply": "can an individual professor apply"), and such a cue weighs 0.9, so the
+interrogative of another field ("where can we apply") outweighs it. A cue written with accents
 matches only so written (French "où" is where, "ou" is or); one without is matched accent-insensitively. Longer
 cues are matched first and use up their words ("combien de temps" is a duration, not an amount). A one-word cue
 shorter than five letters counts only in the question's own language and English ("wo", "kdo", "var" mean other
@@ -29,7 +31,7 @@ ELSEWHERE = "elsewhere"  # the cues of a question about what no field holds (cri
 class _Cue:
     field: str
     language: str
-    words: tuple[str, ...]  # each ending in '*' when matched as a prefix
+    words: tuple[str, ...]  # each ending in '*' when matched as a prefix; GAP where other words may stand
     weight: float
     accented: bool  # written with accents: matched on the case-folded text, not the folded one
 
@@ -53,12 +55,13 @@ def _cues() -> tuple[_Cue, ...]:
     for field, languages in cues().items():
         for language, spelled in languages.items():
             for cue in spelled.split("|"):
-                weight = 0.5 if cue.startswith("~") else 1.0
+                weight = 0.5 if cue.startswith("~") else GAPPED if GAP in cue else 1.0
                 cue = cue.lstrip("~").casefold()
-                accented = fold(cue) != cue
-                words = tuple(w.replace("_star_", "*") for w in _WORD.findall(cue.replace("*", "_star_")))
+                accented = fold(cue.replace(GAP, "")) != cue.replace(GAP, "")
+                spelled_words = cue.replace("*", "_star_").replace(GAP, " _gap_ ")
+                words = tuple(GAP if w == "_gap_" else w.replace("_star_", "*") for w in _WORD.findall(spelled_words))
                 out.append(_Cue(field, language, words if accented else tuple(fold(w) for w in words), weight, accented))
-    return tuple(sorted(out, key=lambda c: (-len(c.words), -sum(map(len, c.words)))))
+    return tuple(sorted(out, key=lambda c: (GAP in c.words, -len(c.words), -sum(map(len, c.words)))))
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +80,9 @@ def _by_first_word() -> tuple[dict, dict]:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+GAP = "…"
+_GAP_WORDS = 5  # at most this many words where a cue has GAP
+GAPPED = 0.9  # the weight of a cue with a gap
 
 
 def _matches(pattern: str, word: str) -> bool:
@@ -112,15 +118,34 @@ def _found(question: str, language: str | None) -> dict[str, float]:
                 cue = every[n]
                 if cue.gated and known and cue.language != language:
                     continue
-                if all(_matches(p, w) for p, w in zip(cue.words, words[i:i + len(cue.words)])) \
-                        and i + len(cue.words) <= len(words):
-                    hits.append((n, i))
+                at = _positions(cue.words, words, i)
+                if at is not None:
+                    hits.append((n, at))
     used = [False] * len(cased)
     found: dict[str, float] = {}
-    for n, i in sorted(hits):  # longest cues first: they take their words before shorter ones can
+    for n, at in sorted(hits):  # longest cues first: they take their words before shorter ones can
         cue = every[n]
-        if any(used[i:i + len(cue.words)]):
+        if any(used[k] for k in at):
             continue
-        used[i:i + len(cue.words)] = [True] * len(cue.words)
+        for k in at:
+            used[k] = True
         found[cue.field] = max(found.get(cue.field, 0.0), cue.weight)
     return found
+
+
+def _positions(pattern: tuple[str, ...], words: list[str], i: int) -> tuple[int, ...] | None:
+    """Where a cue's words stand from word i (the words a gap lets pass are not the cue's), or None."""
+    at: list[int] = []
+    for n, p in enumerate(pattern):
+        if p == GAP:
+            rest = pattern[n + 1:]
+            for j in range(i, min(i + _GAP_WORDS, len(words)) + 1):
+                after = _positions(rest, words, j)
+                if after is not None:
+                    return (*at, *after)
+            return None
+        if i >= len(words) or not _matches(p, words[i]):
+            return None
+        at.append(i)
+        i += 1
+    return tuple(at)
