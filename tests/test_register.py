@@ -164,6 +164,10 @@ def test_register_over_an_aligned_index_is_the_same_in_en_and_bg(sample_engine):
      "duration", "От 12 до 24 месеца"),
     # a language the index does not hold: the field by its words, the action by its name, the value in English
     ("Quelle est la date limite pour Erasmus Mundus ?", "fr", "erasmus-mundus", "deadlines", "by 12 February"),
+    ("Jak długo trwa partnerstwo na małą skalę?", "pl", "small-scale-partnerships", "duration", "Between 6 and 24"),
+    # the applicant's words ("higher education") name no action: the one the question applies for is asked
+    ("Can a higher education institution apply for cooperation partnerships?", "en", "cooperation-partnerships",
+     "who_can_apply", "Any participating organisation"),
 ])
 def test_a_question_on_one_field_of_one_action_gets_a_direct_answer(sample_engine, question, language, page, field, value):
     response = sample_engine.search(question)
@@ -179,7 +183,9 @@ def test_a_question_on_one_field_of_one_action_gets_a_direct_answer(sample_engin
 @pytest.mark.parametrize("question", ["When is the Erasmus+ deadline?", "Wie lange dauert ein Projekt?",
                                       "compare the grant of small-scale partnerships and cooperation partnerships",
                                       "Колко е крайният срок?", "Quelle est la durée maximale d'un projet ?",
-                                      "deadline for capacity building in sport or in youth"])
+                                      "deadline for capacity building in sport or in youth",
+                                      "What are the award criteria for cooperation partnerships?",
+                                      "Date limite des partenariats de coopération et des partenariats à petite échelle ?"])
 def test_no_answer_is_invented_for_no_action_or_two(sample_engine, question):
     assert sample_engine.search(question).answer is None
 

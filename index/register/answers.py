@@ -11,6 +11,7 @@ alone, the passages' vote and a margin over the next action (docs/action-registe
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -20,7 +21,7 @@ import numpy as np
 from ..crosslang.counterparts import PREVAILING
 from ..crosslang.glossary import Glossary
 from ..results import ActionRef, DirectAnswer
-from .asking import GAPPED, asks_elsewhere, compares, fields_asked
+from .asking import GAPPED, applicant_words, asks_elsewhere, compares, fields_asked
 from .models import ActionRecord, Register
 from .naming import ActionNames, Named, english_terms
 
@@ -148,7 +149,11 @@ class AnswerFinder:
         asked = fields_asked(question, language)
         top = max(asked.values(), default=0.0)
         ignore = frozenset().union(*(self._field_words[f] for f, w in asked.items() if w == top))
-        return decide(scores, plain, own, asked, self.names.match(question, language or "", ignore),
+        named = question
+        if asked.get("who_can_apply") == top:  # "can [a higher education institution] apply": the applicant
+            applicant = set(applicant_words(question, language))
+            named = " ".join(w for w in re.findall(r"\w+|\W+", question) if w.casefold() not in applicant)
+        return decide(scores, plain, own, asked, self.names.match(named, language or "", ignore),
                       page_votes(pages), self.names.full(language), compares(question, language), self.params,
                       asks_elsewhere(question, language))
 

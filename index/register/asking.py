@@ -100,13 +100,24 @@ def asks_elsewhere(question: str, language: str | None) -> bool:
     return ELSEWHERE in _found(question, language)
 
 
+def applicant_words(question: str, language: str | None) -> tuple[str, ...]:
+    """The words a who-can-apply cue's gap holds: the applicant ("can [a higher education institution] apply"),
+    which names no action. Case-folded, as the question writes them."""
+    return _scan(question, language)[1]
+
+
 def compares(question: str, language: str | None) -> bool:
     """Whether the question compares (two actions, most often): "the same deadline", "difference in duration"."""
     return COMPARES in _found(question, language)
 
 
-@lru_cache(maxsize=1024)
 def _found(question: str, language: str | None) -> dict[str, float]:
+    return _scan(question, language)[0]
+
+
+@lru_cache(maxsize=1024)
+def _scan(question: str, language: str | None) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The fields found (with their strongest cue's weight) and the words the who-can-apply gaps let pass."""
     cased = _WORD.findall(question.casefold())
     texts = {True: cased, False: [fold(w) for w in cased]}
     known = language in cues()["deadlines"]
@@ -123,6 +134,7 @@ def _found(question: str, language: str | None) -> dict[str, float]:
                     hits.append((n, at))
     used = [False] * len(cased)
     found: dict[str, float] = {}
+    gaps: list[str] = []
     for n, at in sorted(hits):  # longest cues first: they take their words before shorter ones can
         cue = every[n]
         if any(used[k] for k in at):
@@ -130,7 +142,9 @@ def _found(question: str, language: str | None) -> dict[str, float]:
         for k in at:
             used[k] = True
         found[cue.field] = max(found.get(cue.field, 0.0), cue.weight)
-    return found
+        if cue.field == "who_can_apply" and GAP in cue.words:
+            gaps += [cased[k] for a, b in zip(at, at[1:]) for k in range(a + 1, b)]
+    return found, tuple(gaps)
 
 
 def _positions(pattern: tuple[str, ...], words: list[str], i: int) -> tuple[int, ...] | None:
