@@ -255,12 +255,12 @@ def test_the_field_a_question_asks_is_read_from_its_words(question, language, fi
 
 
 def test_every_field_has_cues_in_every_eu_language():
-    from index.register.asking import COMPARES, ELSEWHERE, cues
+    from index.register.asking import APPLYING, COMPARES, ELSEWHERE, cues
     from index.register.models import FIELDS
     from ingest.languages import EU_LANGUAGES
 
     table = cues()
-    assert set(table) == {*FIELDS, COMPARES, ELSEWHERE}
+    assert set(table) == {*FIELDS, COMPARES, ELSEWHERE, APPLYING}
     for field, languages in table.items():
         assert set(languages) == set(EU_LANGUAGES), (field, set(EU_LANGUAGES) ^ set(languages))
         assert all(c.strip() and c.count("*") <= c.count(" ") + 1 for text in languages.values() for c in text.split("|"))
@@ -288,6 +288,13 @@ def test_a_cue_with_a_gap_reads_words_apart_and_yields_to_another_fields_interro
     found = fields_asked("Where can we apply for a youth exchange?", "en")
     assert max(found, key=found.get) == "apply_to" and found["apply_to"] > found["who_can_apply"]
     assert "who_can_apply" not in fields_asked("Can the six words here all stand between and apply?", "en")  # > 5
+    # applying for a grant is no question about the grant
+    assert fields_asked("Can an informal group apply for a grant for a youth exchange?", "en") == {"who_can_apply": GAPPED}
+    assert fields_asked("Kan en informell grupp ungdomar själv söka bidrag?", "sv") == {"who_can_apply": GAPPED}
+    found = fields_asked("How much can we apply for?", "en")  # no grant noun after the verb: the grant is asked
+    assert max(found, key=found.get) == "grant" and found["grant"] == 1.0
+    found = fields_asked("Where can we apply for funding for a youth exchange?", "en")
+    assert max(found, key=found.get) == "apply_to" and "grant" not in found
 
 
 @pytest.mark.parametrize("question, language, elsewhere", [

@@ -25,6 +25,8 @@ from ..crosslang.figure_lexicon import fold
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "field_cues.json"
 COMPARES = "compares"  # the cues of a question that compares (two actions, most often): no one value answers it
 ELSEWHERE = "elsewhere"  # the cues of a question about what no field holds (criteria, priorities, objectives, points)
+APPLYING = "applying"  # phrases of applying for funding ("apply for a grant"): their grant noun asks no grant
+_NO_FIELD = (COMPARES, ELSEWHERE, APPLYING)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _matches(pattern: str, word: str) -> bool:
 
 def fields_asked(question: str, language: str | None) -> dict[str, float]:
     """field -> the weight of the strongest cue for it in the question (fields with none are absent)."""
-    return {f: w for f, w in _found(question, language).items() if f not in (COMPARES, ELSEWHERE)}
+    return {f: w for f, w in _found(question, language).items() if f not in _NO_FIELD}
 
 
 def asks_elsewhere(question: str, language: str | None) -> bool:
@@ -132,15 +134,16 @@ def _scan(question: str, language: str | None) -> tuple[dict[str, float], tuple[
                 at = _positions(cue.words, words, i)
                 if at is not None:
                     hits.append((n, at))
-    used = [False] * len(cased)
+    used: list[str | None] = [None] * len(cased)  # the field of the cue that took each word
     found: dict[str, float] = {}
     gaps: list[str] = []
     for n, at in sorted(hits):  # longest cues first: they take their words before shorter ones can
         cue = every[n]
-        if any(used[k] for k in at):
+        # a gapped cue may share the verb of an applying phrase ("can we … [apply for a grant]")
+        if any(used[k] is not None and not (GAP in cue.words and used[k] == APPLYING) for k in at):
             continue
         for k in at:
-            used[k] = True
+            used[k] = used[k] or cue.field
         found[cue.field] = max(found.get(cue.field, 0.0), cue.weight)
         if cue.field == "who_can_apply" and GAP in cue.words:
             gaps += [cased[k] for a, b in zip(at, at[1:]) for k in range(a + 1, b)]
