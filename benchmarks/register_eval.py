@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         if m is not None:
             print(f"{q['id']} {q['kind']:<11} want {str(q['field']):<13} {str(q['page'] or '-').split('/')[-1][:22]:<22} "
                   f"got {m.field:<13} {m.page.split('/')[-1][:22]:<22} {m.score:.3f} gain {m.gain:+.3f} "
-                  f"field +{m.field_margin:.3f} action +{m.action_margin:.3f} {'ANSWER' if answer else ''}")
+                  f"field +{m.field_margin:.3f} action +{m.action_margin:.3f} {'words ' if m.by_words else ''}"
+                  f"{'elsewhere ' if m.elsewhere else ''}{'ANSWER' if answer else ''}")
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 

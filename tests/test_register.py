@@ -432,3 +432,14 @@ def test_an_action_named_over_every_other_by_words_of_its_own_is_the_words_choic
     # the same words, but the question asks what no field holds ("the award criteria"): no answer
     m = decide(scores, 0.84, own, {"deadlines": 1.0}, named, {}, True, False, AnswerParams(), elsewhere=True)
     assert not is_sure(m, AnswerParams())
+
+
+def test_the_benchmark_never_reads_round_2_test_unless_told_to():
+    from benchmarks.register_eval import load_questions, main
+
+    default = load_questions("dev", rounds=(1,))
+    assert default and all(q["round"] == 1 and q["split"] == "dev" for q in default)
+    assert all(q["split"] == "dev" for q in load_questions("dev", rounds=(2,)))
+    for argv in (["--round", "2", "--split", "test"], ["--round", "1,2", "--split", "dev,test"]):
+        with pytest.raises(SystemExit):  # refused before any index is built or question read
+            main(argv)
