@@ -11,8 +11,8 @@ speed at the moment weighs on all of them alike, and the report gives medians an
   same model, an exact FAISS inner-product index written to disk and read back.
 
 The model's load (about a second) is outside both timings. `--passages N` scales the corpus up with tagged copies
-of the sample's pages (benchmarks/synthetic.py), embedded for real: 100,000 passages take about an hour per system
-on 2 cores.
+of the sample's pages (benchmarks/synthetic.py), embedded for real: 100,000 passages took 28 minutes for guidekb and 18 for
+plain on 2 cores (docs/benchmarks.md).
 
     python -m benchmarks.build_speed [--runs 3] [--passages 100000] [--systems guidekb,plain] [--compare DIR]
                                      [--out bench-out/build-speed]
