@@ -60,8 +60,7 @@ def _cues() -> tuple[_Cue, ...]:
                 weight = 0.5 if cue.startswith("~") else GAPPED if GAP in cue else 1.0
                 cue = cue.lstrip("~").casefold()
                 accented = fold(cue.replace(GAP, "")) != cue.replace(GAP, "")
-                spelled_words = cue.replace("*", "_star_").replace(GAP, " _gap_ ")
-                words = tuple(GAP if w == "_gap_" else w.replace("_star_", "*") for w in _WORD.findall(spelled_words))
+                words = pattern_words(cue)
                 out.append(_Cue(field, language, words if accented else tuple(fold(w) for w in words), weight, accented))
     return tuple(sorted(out, key=lambda c: (GAP in c.words, -len(c.words), -sum(map(len, c.words)))))
 
@@ -87,7 +86,15 @@ _GAP_WORDS = 5  # at most this many words where a cue has GAP
 GAPPED = 0.9  # the weight of a cue with a gap
 
 
-def _matches(pattern: str, word: str) -> bool:
+def pattern_words(spelled: str) -> tuple[str, ...]:
+    """The words of a cue or of a form in index/data: each ending in '*' when matched as a prefix; GAP where
+    other words may stand."""
+    marked = spelled.replace("*", "_star_").replace(GAP, " _gap_ ")
+    return tuple(GAP if w == "_gap_" else w.replace("_star_", "*") for w in _WORD.findall(marked))
+
+
+def word_matches(pattern: str, word: str) -> bool:
+    """A question's word against one of pattern_words: as a prefix when it ends in '*', else exactly."""
     return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
 
 
@@ -161,7 +168,7 @@ def _positions(pattern: tuple[str, ...], words: list[str], i: int) -> tuple[int,
                 if after is not None:
                     return (*at, *after)
             return None
-        if i >= len(words) or not _matches(p, words[i]):
+        if i >= len(words) or not word_matches(p, words[i]):
             return None
         at.append(i)
         i += 1

@@ -23,6 +23,7 @@ from ..crosslang.counterparts import PREVAILING
 from ..crosslang.figure_lexicon import fold
 from ..crosslang.glossary import Glossary, expand_query
 from ..retrieval.analyze import analyze
+from .asking import pattern_words, word_matches
 from .models import Register
 
 _SHORT = 2  # a stem this short ("in", "of") names nothing
@@ -53,7 +54,7 @@ def _lexicon() -> dict[str, list[tuple[tuple[str, ...], frozenset[str]]]]:
         stems = frozenset(_terms(english, PREVAILING))
         for language, forms in languages.items():
             for form in forms.split("|"):
-                words = tuple(w.replace("_star_", "*") for w in _WORD.findall(fold(form).replace("*", "_star_")))
+                words = pattern_words(fold(form))
                 out.setdefault(language, []).append((words, stems))
     return out
 
@@ -76,10 +77,6 @@ def _lexicon_for(language: str) -> tuple[dict, dict]:
     return exact, prefix
 
 
-def _word_matches(pattern: str, word: str) -> bool:
-    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
-
-
 def lexicon_terms(question: str, language: str) -> set[str]:
     """The English title stems the question's words stand for (index/data/action_terms.json): in its own language,
     and in any language by a form of long words only (a short question's language is often misread; "óg" or
@@ -89,7 +86,7 @@ def lexicon_terms(question: str, language: str) -> set[str]:
     out: set[str] = set()
     for i, word in enumerate(words):
         for form, stems in exact.get(word, []) + prefix.get(word[:2], []):
-            if len(form) <= len(words) - i and all(_word_matches(p, w) for p, w in zip(form, words[i:])):
+            if len(form) <= len(words) - i and all(word_matches(p, w) for p, w in zip(form, words[i:])):
                 out |= stems
     return out
 
